@@ -1,0 +1,498 @@
+/* Children: spawn, pump, settle, kill. */
+#define _GNU_SOURCE
+#include "proc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static struct child *children[MAX_CHILDREN];
+static int nchildren;
+static struct transcript *tr;
+
+/* The environment every program runs with: fixed, so runs are repeatable. */
+static char *const fixed_env[] = {
+	"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "LANG=C", "TZ=UTC", "HOME=/nonexistent", NULL,
+};
+
+void proc_begin_case(struct transcript *t)
+{
+	tr = t;
+	nchildren = 0;
+}
+
+const char *signal_name(int sig)
+{
+	static char buf[32];
+	const char *abbrev = sigabbrev_np(sig);
+	if (abbrev)
+		snprintf(buf, sizeof buf, "SIG%s", abbrev);
+	else
+		snprintf(buf, sizeof buf, "signal %d", sig);
+	return buf;
+}
+
+static void note_exit(struct child *c)
+{
+	if (WIFSIGNALED(c->status))
+		transcript_note(tr, c->who, "signal", "killed by %s", signal_name(WTERMSIG(c->status)));
+	else
+		transcript_note(tr, c->who, "exit", "exit %d", WEXITSTATUS(c->status));
+}
+
+static void drain_fd(struct child *c, int *fd, struct bytes *b, const char *what)
+{
+	unsigned char buf[8192];
+	while (*fd >= 0) {
+		ssize_t n = read(*fd, buf, sizeof buf);
+		if (n > 0) {
+			bytes_append(b, buf, (size_t)n);
+			transcript_bytes(tr, c->who, what, buf, (size_t)n);
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		close(*fd); /* EOF or error: nobody holds the write end any more */
+		*fd = -1;
+	}
+}
+
+void child_drain(struct child *c)
+{
+	drain_fd(c, &c->out_fd, &c->out, "stdout");
+	drain_fd(c, &c->err_fd, &c->err, "stderr");
+}
+
+static void reap(struct child *c)
+{
+	int st;
+	if (!c->running)
+		return;
+	pid_t r = waitpid(c->pid, &st, WNOHANG);
+	if (r == c->pid) {
+		c->running = 0;
+		c->status = st;
+		child_drain(c);
+		note_exit(c);
+	}
+}
+
+int pump(int fd, short events, int timeout_ms)
+{
+	struct pollfd p[1 + 3 * MAX_CHILDREN];
+	struct { struct child *c; int kind; } who[1 + 3 * MAX_CHILDREN];
+	int n = 0;
+	if (fd >= 0) {
+		p[n] = (struct pollfd){ fd, events, 0 };
+		who[n].c = NULL;
+		n++;
+	}
+	for (int i = 0; i < nchildren; i++) {
+		struct child *c = children[i];
+		int fds[3] = { c->running ? c->pidfd : -1, c->out_fd, c->err_fd };
+		for (int k = 0; k < 3; k++)
+			if (fds[k] >= 0) {
+				p[n] = (struct pollfd){ fds[k], POLLIN, 0 };
+				who[n].c = c;
+				who[n].kind = k;
+				n++;
+			}
+	}
+	int r = poll(p, (nfds_t)n, timeout_ms);
+	if (r <= 0)
+		return 0;
+	int ready = 0;
+	for (int i = 0; i < n; i++) {
+		if (!p[i].revents)
+			continue;
+		if (!who[i].c) {
+			ready = 1;
+			continue;
+		}
+		struct child *c = who[i].c;
+		if (who[i].kind == 0)
+			reap(c);
+		else if (who[i].kind == 1)
+			drain_fd(c, &c->out_fd, &c->out, "stdout");
+		else
+			drain_fd(c, &c->err_fd, &c->err, "stderr");
+	}
+	return ready;
+}
+
+int wait_fd(int fd, short events, struct deadline dl)
+{
+	do {
+		if (pump(fd, events, deadline_left(dl, 0)))
+			return 1;
+	} while (!deadline_passed(dl));
+	return 0;
+}
+
+int wait_exit(struct child *c, struct deadline dl)
+{
+	while (c->running) {
+		if (deadline_passed(dl))
+			return 0;
+		pump(-1, 0, deadline_left(dl, 0));
+	}
+	return 1;
+}
+
+int wait_until(int (*cond)(void *), void *arg, struct deadline dl, int tick_ms)
+{
+	for (;;) {
+		if (cond(arg))
+			return 1;
+		if (deadline_passed(dl))
+			return 0;
+		pump(-1, 0, deadline_left(dl, tick_ms));
+	}
+}
+
+int read_pstat(pid_t pid, struct pstat *st)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	char *rp = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+	int ppid, pgrp, sess;
+	if (!rp || sscanf(rp + 1, " %c %d %d %d", &st->state, &ppid, &pgrp, &sess) != 4)
+		return -1;
+	st->ppid = ppid;
+	st->pgrp = pgrp;
+	st->session = sess;
+	return 0;
+}
+
+int is_waiting_syscall(long nr)
+{
+	static const long waiting[] = {
+		SYS_read, SYS_readv, SYS_pread64, SYS_recvfrom, SYS_recvmsg, SYS_recvmmsg,
+		SYS_accept, SYS_accept4, SYS_ppoll, SYS_pselect6, SYS_epoll_pwait, SYS_waitid,
+		SYS_wait4, SYS_rt_sigsuspend, SYS_rt_sigtimedwait,
+#ifdef SYS_poll
+		SYS_poll,
+#endif
+#ifdef SYS_select
+		SYS_select,
+#endif
+#ifdef SYS_epoll_wait
+		SYS_epoll_wait,
+#endif
+#ifdef SYS_pause
+		SYS_pause,
+#endif
+#ifdef SYS_epoll_pwait2
+		SYS_epoll_pwait2,
+#endif
+	};
+	for (size_t i = 0; i < sizeof waiting / sizeof waiting[0]; i++)
+		if (waiting[i] == nr)
+			return 1;
+	return 0;
+}
+
+/* 1 when pid is asleep in a waiting syscall (or gone). */
+static int process_waiting(pid_t pid, char state)
+{
+	if (state == 'Z' || state == 'X' || state == 'T' || state == 't')
+		return 1;
+	if (state != 'S')
+		return 0;
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1; /* gone meanwhile */
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	char *end;
+	long nr = strtol(buf, &end, 10);
+	return end != buf && is_waiting_syscall(nr);
+}
+
+/* Calls fn(pid, pstat, arg) for every process on the machine. */
+static void for_each_process(void (*fn)(pid_t, struct pstat *, void *), void *arg)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		struct pstat st;
+		if (*end || pid <= 0 || read_pstat((pid_t)pid, &st) < 0)
+			continue;
+		fn((pid_t)pid, &st, arg);
+	}
+	closedir(d);
+}
+
+struct settle_scan {
+	pid_t sid;
+	int busy;
+};
+
+static void settle_visit(pid_t pid, struct pstat *st, void *arg)
+{
+	struct settle_scan *s = arg;
+	if (st->session == s->sid && !process_waiting(pid, st->state))
+		s->busy = 1;
+}
+
+static int settled(void *arg)
+{
+	struct child *c = arg;
+	if (!c->running)
+		return 1;
+	/* Writing to its stdin wakes a reader before write() returns, so a process
+	   seen asleep here has consumed what it could, or waits on something else. */
+	struct settle_scan s = { c->pid, 0 };
+	for_each_process(settle_visit, &s);
+	return !s.busy;
+}
+
+static void stopped_visit(pid_t pid, struct pstat *st, void *arg)
+{
+	struct settle_scan *s = arg;
+	(void)pid;
+	if (st->session == s->sid && !strchr("TtZX", st->state))
+		s->busy = 1;
+}
+
+static int stopped(void *arg)
+{
+	struct child *c = arg;
+	struct settle_scan s = { c->pid, 0 };
+	for_each_process(stopped_visit, &s);
+	return !s.busy;
+}
+
+int child_freeze(struct child *c, int on, struct deadline dl)
+{
+	child_signal(c, on ? SIGSTOP : SIGCONT);
+	transcript_note(tr, "probe", "signal", "%s to the program's process group", on ? "SIGSTOP" : "SIGCONT");
+	return on ? wait_until(stopped, c, dl, 1) : 1;
+}
+
+int wait_settled(struct child *c, struct deadline dl)
+{
+	int ok = wait_until(settled, c, dl, 1);
+	child_drain(c);
+	return ok;
+}
+
+int child_start(struct child *c, const char *who, char *const argv[], int stdin_pipe,
+		const char *cwd, char *err, size_t errlen)
+{
+	int in[2] = { -1, -1 }, out[2], errp[2], exe[2];
+	memset(c, 0, sizeof *c);
+	c->who = who;
+	c->in_fd = c->out_fd = c->err_fd = c->pidfd = -1;
+	bytes_init(&c->out, OUTPUT_CAP);
+	bytes_init(&c->err, OUTPUT_CAP);
+	if (nchildren >= MAX_CHILDREN) {
+		snprintf(err, errlen, "too many children in one case");
+		return -1;
+	}
+	if (stdin_pipe ? pipe2(in, O_CLOEXEC) : (in[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "stdin: %s", strerror(errno));
+		return -1;
+	}
+	if (pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC) || pipe2(exe, O_CLOEXEC)) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		setsid();
+		personality(ADDR_NO_RANDOMIZE); /* uninitialised bytes print the same every run */
+		struct rlimit no_core = { 0, 0 };
+		setrlimit(RLIMIT_CORE, &no_core);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL); /* the probe ignores it; the program must not */
+		if ((cwd && chdir(cwd) < 0) || dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 ||
+		    dup2(errp[1], 2) < 0) {
+			int e = errno;
+			(void)!write(exe[1], &e, sizeof e);
+			_exit(127);
+		}
+		execve(argv[0], argv, fixed_env);
+		int e = errno;
+		(void)!write(exe[1], &e, sizeof e);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	close(errp[1]);
+	close(exe[1]);
+	int e = 0;
+	ssize_t got = read(exe[0], &e, sizeof e); /* closed by exec: returns 0 */
+	close(exe[0]);
+	c->pid = pid;
+	c->running = 1;
+	c->in_fd = in[1];
+	c->out_fd = out[0];
+	c->err_fd = errp[0];
+	fcntl(c->out_fd, F_SETFL, O_NONBLOCK);
+	fcntl(c->err_fd, F_SETFL, O_NONBLOCK);
+	if (c->in_fd >= 0)
+		fcntl(c->in_fd, F_SETFL, O_NONBLOCK);
+	c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	children[nchildren++] = c;
+	if (got == sizeof e) {
+		snprintf(err, errlen, "cannot run %s: %s", argv[0], strerror(e));
+		return -1;
+	}
+	if (c->pidfd < 0) {
+		snprintf(err, errlen, "pidfd_open: %s", strerror(errno));
+		return -1;
+	}
+	char line[512] = "";
+	for (int i = 0; argv[i]; i++)
+		snprintf(line + strlen(line), sizeof line - strlen(line), "%s%s", i ? " " : "", argv[i]);
+	transcript_note(tr, who, "start", "%s", line);
+	return 0;
+}
+
+ssize_t child_write_stdin(struct child *c, const void *p, size_t n)
+{
+	if (c->in_fd < 0)
+		return -1;
+	size_t done = 0;
+	struct deadline dl = deadline_in(IO_MS);
+	while (done < n) {
+		ssize_t w = write(c->in_fd, (const char *)p + done, n - done);
+		if (w > 0) {
+			done += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EAGAIN && wait_fd(c->in_fd, POLLOUT, dl))
+			continue;
+		break; /* EPIPE: it closed stdin or exited; or it does not read */
+	}
+	transcript_bytes(tr, "probe", "stdin", p, done);
+	return (ssize_t)done;
+}
+
+void child_close_stdin(struct child *c)
+{
+	if (c->in_fd >= 0) {
+		close(c->in_fd);
+		c->in_fd = -1;
+		transcript_note(tr, "probe", "stdin", "end of file");
+	}
+}
+
+void child_signal(struct child *c, int sig)
+{
+	if (c->running) {
+		kill(-c->pid, sig);
+		kill(c->pid, sig);
+	}
+}
+
+const char *child_exit_class(const struct child *c)
+{
+	static char buf[64];
+	if (c->running)
+		return "still running";
+	if (WIFEXITED(c->status))
+		return WEXITSTATUS(c->status) == 0 ? "exit 0" : "exit non-zero";
+	snprintf(buf, sizeof buf, "killed by %s", signal_name(WTERMSIG(c->status)));
+	return buf;
+}
+
+int count_fds(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+struct sweep {
+	pid_t self;
+	int found;
+};
+
+/* With the probe a child subreaper, every orphan of the case becomes our child. */
+static void sweep_visit(pid_t pid, struct pstat *st, void *arg)
+{
+	struct sweep *s = arg;
+	if (st->ppid == s->self) {
+		kill(pid, SIGKILL);
+		s->found++;
+	}
+}
+
+void proc_end_case(void)
+{
+	for (int i = 0; i < nchildren; i++)
+		child_signal(children[i], SIGKILL);
+	struct deadline dl = deadline_in(EXIT_MS);
+	for (;;) {
+		struct sweep s = { getpid(), 0 };
+		for_each_process(sweep_visit, &s);
+		int st;
+		pid_t r;
+		while ((r = waitpid(-1, &st, WNOHANG)) > 0)
+			for (int i = 0; i < nchildren; i++)
+				if (children[i]->running && children[i]->pid == r) {
+					children[i]->running = 0;
+					children[i]->status = st;
+					note_exit(children[i]);
+				}
+		if ((r < 0 && errno == ECHILD) || deadline_passed(dl))
+			break;
+		pump(-1, 0, 1); /* a killed child's pidfd turns readable */
+	}
+	for (int i = 0; i < nchildren; i++) {
+		struct child *c = children[i];
+		child_drain(c);
+		int *fds[] = { &c->in_fd, &c->out_fd, &c->err_fd, &c->pidfd };
+		for (size_t k = 0; k < 4; k++)
+			if (*fds[k] >= 0) {
+				close(*fds[k]);
+				*fds[k] = -1;
+			}
+	}
+	nchildren = 0;
+}

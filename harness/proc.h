@@ -1,0 +1,98 @@
+/* Children of the probe: start them in their own session with a fixed
+   environment, capture their output up to a cap, wait for events with a
+   deadline, and kill everything they started. */
+#ifndef PROC_H
+#define PROC_H
+
+#include <sys/types.h>
+#include <jansson.h>
+
+#include "bytes.h"
+#include "deadline.h"
+#include "transcript.h"
+
+#define OUTPUT_CAP (64 * 1024) /* bytes kept per stream; the rest is counted as cut */
+#define MAX_CHILDREN 8
+
+struct child {
+	const char *who;   /* "program" (under test) or "peer" (a reference program) */
+	pid_t pid;
+	int pidfd;
+	int in_fd;         /* write end of its stdin pipe, or -1 */
+	int out_fd, err_fd;/* read ends of its stdout/stderr, -1 once closed */
+	struct bytes out, err;
+	int running;       /* 0 once reaped */
+	int status;        /* wait status, valid once reaped */
+};
+
+/* Starts a case: events go to tr, children are remembered until proc_end_case. */
+void proc_begin_case(struct transcript *tr);
+
+/* Kills every process the case started, escaped descendants included, reaps
+   them, and closes their pipes. Safe to call twice. */
+void proc_end_case(void);
+
+/* Starts argv in its own session, working directory cwd, stdin a pipe when
+   stdin_pipe (else /dev/null). Returns 0, or -1 with err filled. */
+int child_start(struct child *c, const char *who, char *const argv[], int stdin_pipe,
+		const char *cwd, char *err, size_t errlen);
+
+/* Writes to the child's stdin (ignores a closed pipe). Returns bytes written or -1. */
+ssize_t child_write_stdin(struct child *c, const void *p, size_t n);
+
+/* Closes the child's stdin: it sees end of file. */
+void child_close_stdin(struct child *c);
+
+/* Sends sig to the child's whole process group. */
+void child_signal(struct child *c, int sig);
+
+/* One round of waiting: up to timeout_ms for fd (if >= 0) to be ready for
+   events, meanwhile draining every child's output and reaping exits.
+   Returns 1 when fd is ready, 0 otherwise. */
+int pump(int fd, short events, int timeout_ms);
+
+/* Waits until fd is ready or the deadline passes. 1 ready, 0 deadline. */
+int wait_fd(int fd, short events, struct deadline dl);
+
+/* Waits until the child has exited or the deadline passes. 1 exited, 0 deadline. */
+int wait_exit(struct child *c, struct deadline dl);
+
+/* Waits until cond(arg) holds, checking it after every event and at least
+   every tick_ms, or the deadline passes. 1 held, 0 deadline. */
+int wait_until(int (*cond)(void *), void *arg, struct deadline dl, int tick_ms);
+
+/* Waits until every process in the child's session is asleep in a blocking
+   read-type system call (accept, read, recv, poll, ...) or gone: it will do
+   nothing more until it is sent something. 1 settled, 0 deadline. */
+int wait_settled(struct child *c, struct deadline dl);
+
+/* Stops (on) or continues (off) every process of the child's session; on
+   waits until all of them are stopped. 1 done, 0 deadline. The probe freezes
+   a server to decide the order of events: a connection reset before the
+   server could accept it, every run. */
+int child_freeze(struct child *c, int on, struct deadline dl);
+
+/* Drains whatever the child has written so far, without waiting. */
+void child_drain(struct child *c);
+
+/* The child's state as compared: "exit 0", "exit non-zero", "killed by SIGxxx",
+   or "still running". */
+const char *child_exit_class(const struct child *c);
+
+/* "SIGSEGV" for SIGSEGV (static buffer). */
+const char *signal_name(int sig);
+
+/* Number of open descriptors of pid (from /proc/PID/fd), or -1. */
+int count_fds(pid_t pid);
+
+/* Process state from /proc/PID/stat. Returns 0 or -1 when gone. */
+struct pstat {
+	char state;
+	pid_t ppid, pgrp, session;
+};
+int read_pstat(pid_t pid, struct pstat *st);
+
+/* 1 when syscall number nr blocks waiting for input (read, accept, poll, ...). */
+int is_waiting_syscall(long nr);
+
+#endif

@@ -1,0 +1,74 @@
+/* Scenarios: what the probe does for a case, and what it observes.
+   A scenario fills an observation object with facts; the case's "compare"
+   list says which of them decide its verdict. */
+#ifndef SCENARIO_H
+#define SCENARIO_H
+
+#include <jansson.h>
+
+#include "proc.h"
+#include "transcript.h"
+
+struct probe_ctx {
+	const char *bin;     /* the program under test */
+	const char *peers;   /* folder of the reference binaries, for interoperation */
+	const char *program; /* its name, e.g. tcp_qq_srver */
+	json_t *params;      /* the case's params (borrowed) */
+	struct transcript *tr;
+	char dir[64];        /* this case's temporary folder; the program's cwd */
+	char reason[512];    /* the first thing that went wrong, for the verdict */
+	int timed_out;       /* a wait the program was responsible for ran out */
+	int internal;        /* the probe or a reference peer failed: verdict "error" */
+	struct child kids[MAX_CHILDREN]; /* live until the case ends and kills them */
+	int nkids;
+};
+
+struct scenario {
+	const char *name;
+	/* Runs the case; fills obs. Returns 0, or -1 when the probe itself failed
+	   (after ctx_error). */
+	int (*run)(struct probe_ctx *ctx, json_t *obs);
+};
+
+/* The scenario called name, or NULL. */
+const struct scenario *scenario_find(const char *name);
+
+/* Records the first reason a case went wrong; later calls keep the first. */
+void ctx_fail(struct probe_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same, marking that a wait the program was responsible for ran out. */
+void ctx_timeout(struct probe_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same, marking a fault of the probe or a reference peer; returns -1. */
+int ctx_error(struct probe_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Param accessors with defaults. */
+int param_int(struct probe_ctx *ctx, const char *key, int dflt);
+const char *param_str(struct probe_ctx *ctx, const char *key, const char *dflt);
+int param_bool(struct probe_ctx *ctx, const char *key, int dflt);
+
+/* Starts the program under test (who "program") or a reference peer (who
+   "peer", program name given) with args (NULL-terminated, without argv[0]).
+   Returns the child (owned by ctx), or NULL after ctx_error. */
+struct child *start_program(struct probe_ctx *ctx, const char *const args[], int stdin_pipe);
+struct child *start_peer(struct probe_ctx *ctx, const char *name, const char *const args[],
+			 int stdin_pipe);
+
+/* Waits until c listens on TCP addr:port. Returns the fact for the
+   observation: "as asked", "on another port", "on address X", "never (exit
+   non-zero)", "never (still running after N ms)"; *ok is 1 for "as asked". */
+const char *wait_tcp_listening(struct probe_ctx *ctx, struct child *c, const char *addr, int port,
+			       int *ok);
+
+/* Waits until a live socket is bound at path (inotify on its folder).
+   Returns a datagram socket connected to it, or -1; fact as above ("bound"). */
+int wait_unix_bound(struct probe_ctx *ctx, struct child *c, const char *path, const char **fact);
+
+/* "message" when the bytes hold anything but white space, else "empty". */
+const char *stderr_fact(const struct bytes *b);
+
+/* The path of the case's Unix socket: DIR/u.sock. */
+void case_socket_path(struct probe_ctx *ctx, char *buf, size_t len);
+
+extern const struct scenario scenario_unix_server, scenario_unix_send, scenario_tcp_server,
+	scenario_tcp_client, scenario_bad_args;
+
+#endif

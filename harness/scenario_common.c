@@ -1,0 +1,226 @@
+/* What scenarios share: reasons, params, starting programs, readiness. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "net.h"
+#include "scenario.h"
+
+static const struct scenario *const scenarios[] = {
+	&scenario_unix_server, &scenario_unix_send, &scenario_tcp_server,
+	&scenario_tcp_client,  &scenario_bad_args,
+};
+
+const struct scenario *scenario_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
+		if (strcmp(scenarios[i]->name, name) == 0)
+			return scenarios[i];
+	return NULL;
+}
+
+static void vreason(struct probe_ctx *ctx, const char *fmt, va_list ap)
+{
+	if (ctx->reason[0])
+		return;
+	vsnprintf(ctx->reason, sizeof ctx->reason, fmt, ap);
+	transcript_note(ctx->tr, "probe", "note", "%s", ctx->reason);
+}
+
+void ctx_fail(struct probe_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreason(ctx, fmt, ap);
+	va_end(ap);
+}
+
+void ctx_timeout(struct probe_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	if (!ctx->reason[0])
+		ctx->timed_out = 1;
+	va_start(ap, fmt);
+	vreason(ctx, fmt, ap);
+	va_end(ap);
+}
+
+int ctx_error(struct probe_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	ctx->internal = 1;
+	ctx->reason[0] = '\0'; /* the grader's fault outranks the program's */
+	va_start(ap, fmt);
+	vreason(ctx, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int param_int(struct probe_ctx *ctx, const char *key, int dflt)
+{
+	json_t *v = json_object_get(ctx->params, key);
+	return json_is_integer(v) ? (int)json_integer_value(v) : dflt;
+}
+
+const char *param_str(struct probe_ctx *ctx, const char *key, const char *dflt)
+{
+	json_t *v = json_object_get(ctx->params, key);
+	return json_is_string(v) ? json_string_value(v) : dflt;
+}
+
+int param_bool(struct probe_ctx *ctx, const char *key, int dflt)
+{
+	json_t *v = json_object_get(ctx->params, key);
+	return json_is_boolean(v) ? json_is_true(v) : dflt;
+}
+
+static struct child *start(struct probe_ctx *ctx, const char *who, const char *path,
+			   const char *const args[], int stdin_pipe)
+{
+	if (ctx->nkids >= MAX_CHILDREN) {
+		ctx_error(ctx, "too many programs in one case");
+		return NULL;
+	}
+	struct child *c = &ctx->kids[ctx->nkids++];
+	char *argv[16];
+	int n = 0;
+	argv[n++] = (char *)path;
+	for (int i = 0; args[i] && n < 15; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+	char err[256];
+	if (child_start(c, who, argv, stdin_pipe, ctx->dir, err, sizeof err) < 0) {
+		ctx_error(ctx, "%s", err);
+		return NULL;
+	}
+	return c;
+}
+
+struct child *start_program(struct probe_ctx *ctx, const char *const args[], int stdin_pipe)
+{
+	return start(ctx, "program", ctx->bin, args, stdin_pipe);
+}
+
+struct child *start_peer(struct probe_ctx *ctx, const char *name, const char *const args[],
+			 int stdin_pipe)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/%s", ctx->peers, name);
+	return start(ctx, "peer", path, args, stdin_pipe);
+}
+
+struct listening {
+	struct child *c;
+	struct tcp_entry e;
+	int found;
+};
+
+static int listening_or_gone(void *arg)
+{
+	struct listening *l = arg;
+	l->found = find_listener(l->c->pid, l->c->pid, &l->e);
+	return l->found || !l->c->running;
+}
+
+/* Readiness costs no connection: a test connection would eat "Connection 1!". */
+const char *wait_tcp_listening(struct probe_ctx *ctx, struct child *c, const char *addr, int port,
+			       int *ok)
+{
+	static char fact[128];
+	struct listening l = { c, { .lport = 0 }, 0 };
+	int budget = param_int(ctx, "ready_ms", READY_MS);
+	*ok = 0;
+	if (!wait_until(listening_or_gone, &l, deadline_in(budget), 1)) {
+		snprintf(fact, sizeof fact, "never (still running after %d ms)", budget);
+		ctx_timeout(ctx, "it did not listen on %s:%d within %d ms", addr, port, budget);
+	} else if (!l.found) {
+		snprintf(fact, sizeof fact, "never (%s)", child_exit_class(c));
+		ctx_fail(ctx, "it ended (%s) without listening on %s:%d", child_exit_class(c), addr, port);
+	} else if (l.e.lport != port) {
+		snprintf(fact, sizeof fact, "on another port");
+		ctx_fail(ctx, "it listens on %s:%d, not on the port it was given (%d)", l.e.laddr,
+			 l.e.lport, port);
+	} else if (strcmp(l.e.laddr, addr) != 0) {
+		snprintf(fact, sizeof fact, "on address %s", l.e.laddr);
+		ctx_fail(ctx, "it listens on %s:%d, not on the address it was given (%s)", l.e.laddr,
+			 port, addr);
+	} else {
+		*ok = 1;
+		transcript_note(ctx->tr, "probe", "note", "listening on %s:%d", addr, port);
+		return "as asked";
+	}
+	return fact;
+}
+
+struct bound {
+	struct child *c;
+	const char *path;
+	int fd;
+};
+
+static int bound_or_gone(void *arg)
+{
+	struct bound *b = arg;
+	b->fd = unix_dgram_connect(b->path);
+	return b->fd >= 0 || !b->c->running;
+}
+
+int wait_unix_bound(struct probe_ctx *ctx, struct child *c, const char *path, const char **fact)
+{
+	static char buf[128];
+	int budget = param_int(ctx, "ready_ms", READY_MS);
+	struct deadline dl = deadline_in(budget);
+	struct bound b = { c, path, -1 };
+	int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", path);
+	*strrchr(dir, '/') = '\0';
+	if (in < 0 || inotify_add_watch(in, dir, IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_ATTRIB) < 0) {
+		if (in >= 0)
+			close(in);
+		ctx_error(ctx, "inotify on %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	/* Woken by the file's creation; the short tick covers the moment between
+	   the file appearing and the socket accepting (bind is not atomic). */
+	while (!bound_or_gone(&b) && !deadline_passed(dl)) {
+		char evbuf[4096];
+		if (pump(in, POLLIN, deadline_left(dl, 5)))
+			while (read(in, evbuf, sizeof evbuf) > 0)
+				;
+	}
+	close(in);
+	if (b.fd >= 0) {
+		*fact = "bound";
+		transcript_note(ctx->tr, "probe", "note", "socket bound at %s", path);
+	} else if (!c->running) {
+		snprintf(buf, sizeof buf, "never (%s)", child_exit_class(c));
+		*fact = buf;
+		ctx_fail(ctx, "it ended (%s) without binding %s", child_exit_class(c), path);
+	} else {
+		snprintf(buf, sizeof buf, "never (still running after %d ms)", budget);
+		*fact = buf;
+		ctx_timeout(ctx, "no socket was bound at %s within %d ms", path, budget);
+	}
+	return b.fd;
+}
+
+const char *stderr_fact(const struct bytes *b)
+{
+	for (size_t i = 0; i < b->len; i++)
+		if (!isspace(b->data[i]))
+			return "message";
+	return "empty";
+}
+
+void case_socket_path(struct probe_ctx *ctx, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/u.sock", ctx->dir);
+}

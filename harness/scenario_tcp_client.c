@@ -1,0 +1,204 @@
+/* tcp_client: the probe plays the server (a script of steps), or the client
+   talks to a reference server, or to nothing.
+
+   params:
+     server  "probe" (default), "tcp_qq_srver" or "tcp_echo_serverSR" (a
+             reference server), or "none" (a port that refuses)
+     steps   with server "probe": [{"stdin": text} | {"reply": payload} |
+             {"eof": true} | {"close": true}]; after every step but close the
+             probe waits until the client has settled and records what it sent
+     stdin   otherwise: what the client reads on stdin before end of file
+   observes: connected, sent (one entry per step but close), stdout, exit, stderr */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net.h"
+#include "scenario.h"
+
+#define LOOPBACK "127.0.0.1"
+
+struct delivery {
+	int client_port, server_port;
+	long long sent;
+};
+
+static int delivered(void *arg)
+{
+	struct delivery *d = arg;
+	long long got = tcp_bytes_received(LOOPBACK, d->client_port, LOOPBACK, d->server_port);
+	return got < 0 || got >= d->sent; /* gone counts as delivered */
+}
+
+/* After a step: wait until the client settles, then take what it sent. */
+static json_t *collect(struct probe_ctx *ctx, struct child *prog, int conn, int *closed)
+{
+	int budget = param_int(ctx, "settle_ms", SETTLE_MS);
+	if (!wait_settled(prog, deadline_in(budget)))
+		ctx_timeout(ctx, "the client kept running for %d ms instead of waiting for input", budget);
+	struct bytes b;
+	bytes_init(&b, OUTPUT_CAP);
+	int eof = read_available(conn, &b);
+	if (b.len)
+		transcript_bytes(ctx->tr, "program", "send", b.data, b.len);
+	if (eof && !*closed) {
+		*closed = 1;
+		transcript_note(ctx->tr, "program", "eof", "the client closed its side");
+	}
+	json_t *j = bytes_json(b.data, b.len, b.dropped);
+	bytes_free(&b);
+	return j;
+}
+
+static int run_steps(struct probe_ctx *ctx, struct child *prog, int conn, int port, json_t *sent)
+{
+	struct delivery d = { remote_port(conn), port, 0 };
+	int closed = 0;
+	size_t i;
+	json_t *step;
+	json_array_foreach(json_object_get(ctx->params, "steps"), i, step) {
+		json_t *v;
+		if ((v = json_object_get(step, "stdin"))) {
+			child_write_stdin(prog, json_string_value(v), json_string_length(v));
+		} else if ((v = json_object_get(step, "reply"))) {
+			struct bytes b;
+			char err[128];
+			if (bytes_from_spec(v, &b, err, sizeof err) < 0)
+				return ctx_error(ctx, "reply: %s", err);
+			send_all(conn, b.data, b.len, deadline_in(IO_MS));
+			transcript_bytes(ctx->tr, "probe", "send", b.data, b.len);
+			d.sent += (long long)b.len;
+			bytes_free(&b);
+			/* A reply must have reached the client before "settled" means anything. */
+			wait_until(delivered, &d, deadline_in(IO_MS), 1);
+		} else if (json_is_true(json_object_get(step, "eof"))) {
+			child_close_stdin(prog);
+		} else if (json_is_true(json_object_get(step, "close"))) {
+			shutdown(conn, SHUT_RDWR);
+			transcript_note(ctx->tr, "probe", "eof", "the server closes the connection");
+			int budget = param_int(ctx, "exit_ms", EXIT_MS);
+			if (!wait_exit(prog, deadline_in(budget)))
+				ctx_timeout(ctx, "the client did not exit within %d ms of the server closing", budget);
+			continue;
+		} else {
+			return ctx_error(ctx, "step %zu is none of stdin, reply, eof, close", i + 1);
+		}
+		json_array_append_new(sent, collect(ctx, prog, conn, &closed));
+	}
+	return 0;
+}
+
+static int scripted(struct probe_ctx *ctx, json_t *obs)
+{
+	int port, conn = -1, rc = -1;
+	int lfd = tcp_listen(LOOPBACK, 0, &port);
+	if (lfd < 0)
+		return ctx_error(ctx, "cannot listen on %s: %s", LOOPBACK, strerror(errno));
+	char portstr[16];
+	snprintf(portstr, sizeof portstr, "%d", port);
+	const char *args[] = { LOOPBACK, portstr, NULL };
+	struct child *prog = start_program(ctx, args, 1);
+	if (!prog)
+		goto out;
+	int budget = param_int(ctx, "ready_ms", READY_MS);
+	if (wait_fd(lfd, POLLIN, deadline_in(budget)))
+		conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (conn < 0) {
+		if (prog->running)
+			ctx_timeout(ctx, "the client did not connect within %d ms", budget);
+		else
+			ctx_fail(ctx, "the client ended (%s) without connecting", child_exit_class(prog));
+		json_object_set_new(obs, "connected", json_string("no"));
+	} else {
+		transcript_note(ctx->tr, "program", "connect", "from port %d", remote_port(conn));
+		json_object_set_new(obs, "connected", json_string("yes"));
+		json_t *sent = json_array();
+		json_object_set_new(obs, "sent", sent);
+		if (run_steps(ctx, prog, conn, port, sent) < 0)
+			goto out;
+	}
+	child_drain(prog);
+	json_object_set_new(obs, "stdout", bytes_json(prog->out.data, prog->out.len, prog->out.dropped));
+	json_object_set_new(obs, "exit", json_string(child_exit_class(prog)));
+	json_object_set_new(obs, "stderr", json_string(stderr_fact(&prog->err)));
+	rc = 0;
+out:
+	if (conn >= 0)
+		close(conn);
+	close(lfd);
+	return rc;
+}
+
+struct closed_by_server {
+	int port;
+};
+
+/* No connection to the server is still established from the client's side. */
+static int server_close_seen(void *arg)
+{
+	struct closed_by_server *c = arg;
+	return count_state_to(getpid(), c->port, 0x01 /* ESTABLISHED */) == 0;
+}
+
+static int against(struct probe_ctx *ctx, json_t *obs, const char *server)
+{
+	int port, hold = -1, ok;
+	char portstr[16];
+	struct child *peer = NULL;
+	if (strcmp(server, "none") == 0) {
+		if ((hold = reserve_refusing_port(LOOPBACK, &port)) < 0)
+			return ctx_error(ctx, "cannot reserve a port: %s", strerror(errno));
+	} else {
+		if ((port = pick_port(LOOPBACK)) < 0)
+			return ctx_error(ctx, "no free port");
+		snprintf(portstr, sizeof portstr, "%d", port);
+		const char *pargs[] = { LOOPBACK, portstr, NULL };
+		peer = start_peer(ctx, server, pargs, 0);
+		if (!peer)
+			return -1;
+		const char *fact = wait_tcp_listening(ctx, peer, LOOPBACK, port, &ok);
+		if (!ok)
+			return ctx_error(ctx, "the reference %s did not listen: %s", server, fact);
+	}
+	snprintf(portstr, sizeof portstr, "%d", port);
+	const char *args[] = { LOOPBACK, portstr, NULL };
+	struct child *prog = start_program(ctx, args, 1);
+	if (!prog) {
+		if (hold >= 0)
+			close(hold);
+		return -1;
+	}
+	const char *in = param_str(ctx, "stdin", "");
+	child_write_stdin(prog, in, strlen(in));
+	if (hold < 0) {
+		/* End of stdin only once the exchange is over and the server's close
+		   has reached the client: the same order of events every run. */
+		struct closed_by_server c = { port };
+		wait_settled(peer, deadline_in(SETTLE_MS));
+		wait_until(server_close_seen, &c, deadline_in(IO_MS), 1);
+		wait_settled(prog, deadline_in(SETTLE_MS));
+	}
+	child_close_stdin(prog);
+	int budget = param_int(ctx, "exit_ms", EXIT_MS);
+	if (!wait_exit(prog, deadline_in(budget)))
+		ctx_timeout(ctx, "the client did not exit within %d ms", budget);
+	child_drain(prog);
+	json_object_set_new(obs, "stdout", bytes_json(prog->out.data, prog->out.len, prog->out.dropped));
+	json_object_set_new(obs, "exit", json_string(child_exit_class(prog)));
+	json_object_set_new(obs, "stderr", json_string(stderr_fact(&prog->err)));
+	if (hold >= 0)
+		close(hold);
+	return 0;
+}
+
+static int tcp_client(struct probe_ctx *ctx, json_t *obs)
+{
+	const char *server = param_str(ctx, "server", "probe");
+	return strcmp(server, "probe") == 0 ? scripted(ctx, obs) : against(ctx, obs, server);
+}
+
+const struct scenario scenario_tcp_client = { "tcp_client", tcp_client };

@@ -1,0 +1,320 @@
+/* tcp_server: the probe plays the clients of tcp_qq_srver or tcp_echo_serverSR.
+
+   params:
+     addr          where the server is told to listen (default 127.0.0.1)
+     connections   [{send: payload, abandon: "fin"|"rst", repeat: N}] one after another
+     burst         K connections open at once (each sends burst_send), then read
+     freeze        abandoned connections are opened and closed while the server is stopped
+     other_addr    an address the server must not answer on
+     count_fds     count /proc/PID/fd before and after the connections
+     logs          match a log line on stdout to every connection (by its port)
+     restart       then restart it on the same port while its old connections sit in TIME_WAIT
+     restart_send  what the connection after the restart sends
+   observes: listen, other_addr, replies, replies_sorted, logs, alive, fd_growth,
+             restart, restart_reply */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "logmatch.h"
+#include "net.h"
+#include "scenario.h"
+
+struct server_run {
+	struct probe_ctx *ctx;
+	struct child *prog;
+	const char *addr;
+	int port;
+	json_t *replies; /* one per connection that was not abandoned */
+	json_t *ports;   /* the client port of each connection, for log lines */
+	int frozen;
+};
+
+/* One client: connect, send payload, read until the server closes. */
+static json_t *exchange(struct server_run *r, const struct bytes *payload, int *client_port)
+{
+	struct probe_ctx *ctx = r->ctx;
+	struct deadline dl = deadline_in(IO_MS);
+	int fd = tcp_connect(r->addr, r->port, dl);
+	*client_port = -1;
+	if (fd < 0) {
+		const char *why = errno == ETIMEDOUT ? "connect timed out" : strerror(errno);
+		transcript_note(ctx->tr, "probe", "connect", "%s:%d failed: %s", r->addr, r->port, why);
+		ctx_fail(ctx, "connecting to %s:%d failed: %s", r->addr, r->port, why);
+		return json_pack("{s:s}", "end", "could not connect");
+	}
+	*client_port = local_port(fd);
+	transcript_note(ctx->tr, "probe", "connect", "%s:%d from port %d", r->addr, r->port, *client_port);
+	if (payload && payload->len) {
+		send_all(fd, payload->data, payload->len, dl);
+		transcript_bytes(ctx->tr, "probe", "send", payload->data, payload->len);
+	}
+	struct bytes got;
+	bytes_init(&got, OUTPUT_CAP);
+	int end = read_to_eof(fd, &got, dl);
+	transcript_bytes(ctx->tr, "program", "recv", got.data, got.len);
+	const char *how = end == 1 ? "eof" : end == 0 ? "no end within the deadline" : "reset";
+	transcript_note(ctx->tr, "program", "eof", "%s", how);
+	/* A server that closes with unread input sends a reset instead of a FIN:
+	   either way it closed, which is what is compared. */
+	if (end != 0)
+		how = "closed";
+	if (end == 0)
+		ctx_timeout(ctx, "the server neither closed nor reset connection %d within %d ms",
+			    (int)json_array_size(r->replies) + 1, IO_MS);
+	json_t *j = bytes_json(got.data, got.len, got.dropped);
+	json_object_set_new(j, "end", json_string(how));
+	bytes_free(&got);
+	close(fd);
+	return j;
+}
+
+struct seen_close {
+	int port, client_port, reset;
+};
+
+static int server_saw_close(void *arg)
+{
+	struct seen_close *s = arg;
+	int st = tcp_state(getpid(), s->port, s->client_port);
+	return s->reset ? st == 0 : st == 0x08 /* CLOSE_WAIT */ || st == 0;
+}
+
+/* A client that connects and leaves without reading: FIN or reset. */
+static void abandon(struct server_run *r, const char *how)
+{
+	struct probe_ctx *ctx = r->ctx;
+	if (param_bool(ctx, "freeze", 0) && !r->frozen) {
+		if (!child_freeze(r->prog, 1, deadline_in(IO_MS)))
+			ctx_error(ctx, "the server could not be stopped");
+		r->frozen = 1;
+	}
+	int fd = tcp_connect(r->addr, r->port, deadline_in(IO_MS));
+	if (fd < 0) {
+		ctx_fail(ctx, "connecting to %s:%d failed: %s", r->addr, r->port, strerror(errno));
+		return;
+	}
+	struct seen_close s = { r->port, local_port(fd), strcmp(how, "rst") == 0 };
+	transcript_note(ctx->tr, "probe", "connect", "from port %d, then %s without reading",
+			s.client_port, s.reset ? "reset" : "close");
+	if (s.reset)
+		close_with_reset(fd);
+	else
+		close(fd);
+	/* The server's side must have seen it before the server may run again. */
+	wait_until(server_saw_close, &s, deadline_in(IO_MS), 1);
+}
+
+static void thaw(struct server_run *r)
+{
+	if (r->frozen) {
+		child_freeze(r->prog, 0, deadline_in(IO_MS));
+		r->frozen = 0;
+	}
+}
+
+static int payload_param(struct probe_ctx *ctx, json_t *spec, struct bytes *b)
+{
+	char err[128];
+	if (!spec) {
+		bytes_init(b, 0);
+		return 0;
+	}
+	if (bytes_from_spec(spec, b, err, sizeof err) < 0)
+		return ctx_error(ctx, "payload: %s", err);
+	return 0;
+}
+
+static int run_connections(struct server_run *r)
+{
+	size_t i;
+	json_t *spec;
+	json_array_foreach(json_object_get(r->ctx->params, "connections"), i, spec) {
+		struct bytes payload;
+		if (payload_param(r->ctx, json_object_get(spec, "send"), &payload) < 0)
+			return -1;
+		json_t *rep = json_object_get(spec, "repeat");
+		int times = json_is_integer(rep) ? (int)json_integer_value(rep) : 1;
+		const char *how = json_string_value(json_object_get(spec, "abandon"));
+		for (int k = 0; k < times && !r->ctx->internal; k++) {
+			if (how) {
+				abandon(r, how);
+				continue;
+			}
+			thaw(r);
+			int cport;
+			json_array_append_new(r->replies, exchange(r, &payload, &cport));
+			json_array_append_new(r->ports, json_integer(cport));
+		}
+		bytes_free(&payload);
+	}
+	thaw(r);
+	return r->ctx->internal ? -1 : 0;
+}
+
+static int by_hex(const void *a, const void *b)
+{
+	json_t *const *x = a, *const *y = b;
+	return strcmp(json_string_value(json_object_get(*x, "hex")),
+		      json_string_value(json_object_get(*y, "hex")));
+}
+
+/* K clients connected at once; the replies sorted, since their order is the server's. */
+static json_t *burst(struct server_run *r, int k)
+{
+	struct probe_ctx *ctx = r->ctx;
+	struct bytes payload;
+	int fds[64];
+	json_t *items[64];
+	if (k > 64)
+		k = 64;
+	if (payload_param(ctx, json_object_get(ctx->params, "burst_send"), &payload) < 0)
+		return NULL;
+	struct deadline dl = deadline_in(IO_MS);
+	for (int i = 0; i < k; i++) {
+		fds[i] = tcp_connect(r->addr, r->port, dl);
+		if (fds[i] >= 0 && payload.len)
+			send_all(fds[i], payload.data, payload.len, dl);
+	}
+	transcript_note(ctx->tr, "probe", "connect", "%d connections at once", k);
+	for (int i = 0; i < k; i++) {
+		struct bytes got;
+		bytes_init(&got, OUTPUT_CAP);
+		int end = fds[i] < 0 ? -1 : read_to_eof(fds[i], &got, dl);
+		if (end == 0)
+			ctx_timeout(ctx, "connection %d of the burst got no end within %d ms", i + 1, IO_MS);
+		transcript_bytes(ctx->tr, "program", "recv", got.data, got.len);
+		items[i] = bytes_json(got.data, got.len, got.dropped);
+		bytes_free(&got);
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	bytes_free(&payload);
+	qsort(items, (size_t)k, sizeof items[0], by_hex);
+	json_t *sorted = json_array();
+	for (int i = 0; i < k; i++)
+		json_array_append_new(sorted, items[i]);
+	return sorted;
+}
+
+static json_t *log_lines(struct server_run *r)
+{
+	json_t *lines = json_array();
+	size_t i;
+	json_t *port;
+	json_array_foreach(r->ports, i, port) {
+		char *line = match_log_line((const char *)r->prog->out.data, r->prog->out.len,
+					    (int)json_integer_value(port), r->addr);
+		json_array_append_new(lines, json_string(line ? line : "(no line mentions its port)"));
+		if (!line)
+			ctx_fail(r->ctx, "no log line on stdout names connection %d's port %d while the server runs",
+				 (int)i + 1, (int)json_integer_value(port));
+		free(line);
+	}
+	return lines;
+}
+
+static int time_wait_seen(void *arg)
+{
+	return count_time_wait(getpid(), *(int *)arg) > 0;
+}
+
+/* Stops the server after its connections sit in TIME_WAIT, starts it again on
+   the same port, and talks to it once. */
+static void restart(struct server_run *r, json_t *obs)
+{
+	struct probe_ctx *ctx = r->ctx;
+	if (!wait_until(time_wait_seen, &r->port, deadline_in(IO_MS), 1))
+		transcript_note(ctx->tr, "probe", "note", "no TIME_WAIT socket on port %d", r->port);
+	child_signal(r->prog, SIGTERM);
+	if (!wait_exit(r->prog, deadline_in(EXIT_MS))) {
+		child_signal(r->prog, SIGKILL);
+		wait_exit(r->prog, deadline_in(EXIT_MS));
+	}
+	char port[16];
+	snprintf(port, sizeof port, "%d", r->port);
+	const char *args[] = { r->addr, port, NULL };
+	struct child *again = start_program(ctx, args, 0);
+	if (!again)
+		return;
+	int ok;
+	const char *fact = wait_tcp_listening(ctx, again, r->addr, r->port, &ok);
+	json_object_set_new(obs, "restart", json_string(fact));
+	if (ok) {
+		struct bytes payload;
+		if (payload_param(ctx, json_object_get(ctx->params, "restart_send"), &payload) < 0)
+			return;
+		int cport;
+		json_object_set_new(obs, "restart_reply", exchange(r, &payload, &cport));
+		bytes_free(&payload);
+	}
+}
+
+static int tcp_server(struct probe_ctx *ctx, json_t *obs)
+{
+	struct child *prog = NULL;
+	struct server_run r = { ctx, NULL, param_str(ctx, "addr", "127.0.0.1"), 0, json_array(),
+				json_array(), 0 };
+	int rc = -1, ok;
+	char port[16];
+	if ((r.port = pick_port(r.addr)) < 0) {
+		ctx_error(ctx, "no free port on %s", r.addr);
+		goto out;
+	}
+	snprintf(port, sizeof port, "%d", r.port);
+	const char *args[] = { r.addr, port, NULL };
+	if (!(prog = r.prog = start_program(ctx, args, 0)))
+		goto out;
+	json_object_set_new(obs, "listen", json_string(wait_tcp_listening(ctx, prog, r.addr, r.port, &ok)));
+	if (!ok) {
+		rc = 0;
+		goto out;
+	}
+	int fds_before = count_fds(prog->pid);
+	const char *other = param_str(ctx, "other_addr", NULL);
+	if (other) {
+		int fd = tcp_connect(other, r.port, deadline_in(IO_MS));
+		const char *fact = fd >= 0 ? "accepted" : errno == ECONNREFUSED ? "refused" : strerror(errno);
+		transcript_note(ctx->tr, "probe", "connect", "%s:%d: %s", other, r.port, fact);
+		if (fd >= 0)
+			close(fd);
+		json_object_set_new(obs, "other_addr", json_string(fact));
+	}
+	if (run_connections(&r) < 0)
+		goto out;
+	json_object_set(obs, "replies", r.replies);
+	int k = param_int(ctx, "burst", 0);
+	if (k > 0) {
+		json_t *sorted = burst(&r, k);
+		if (!sorted)
+			goto out;
+		json_object_set_new(obs, "replies_sorted", sorted);
+	}
+	/* Back in accept(): whatever it logs for these connections is out by now. */
+	if (!wait_settled(prog, deadline_in(SETTLE_MS)))
+		ctx_timeout(ctx, "the server did not go back to waiting for connections within %d ms", SETTLE_MS);
+	json_object_set_new(obs, "alive", json_string(child_exit_class(prog)));
+	if (!prog->running)
+		ctx_fail(ctx, "the server ended (%s) while serving", child_exit_class(prog));
+	if (param_bool(ctx, "logs", 0))
+		json_object_set_new(obs, "logs", log_lines(&r));
+	if (param_bool(ctx, "count_fds", 0) && prog->running) {
+		int growth = count_fds(prog->pid) - fds_before;
+		json_object_set_new(obs, "fd_growth", json_integer(growth));
+		if (growth > 0)
+			ctx_fail(ctx, "the server holds %d more descriptors after the connections than before", growth);
+	}
+	if (param_bool(ctx, "restart", 0))
+		restart(&r, obs);
+	rc = ctx->internal ? -1 : 0;
+out:
+	json_decref(r.replies);
+	json_decref(r.ports);
+	return rc;
+}
+
+const struct scenario scenario_tcp_server = { "tcp_server", tcp_server };

@@ -1,0 +1,146 @@
+/* Unix-domain datagram scenarios: unix_server (the probe or the reference
+   sender sends one datagram) and unix_send (the probe or the reference server
+   receives it). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "net.h"
+#include "scenario.h"
+
+static const char *path_fact(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0 ? "left behind" : "removed";
+}
+
+/* params: payload (string or {"hex"}), stale ("socket" leaves one at PATH
+   first), sender ("probe" or "reference": the reference unix_d_send).
+   Observes: ready, stdout, exit, socket_file. */
+static int unix_server(struct probe_ctx *ctx, json_t *obs)
+{
+	char path[128], err[128];
+	struct bytes payload;
+	struct child *prog, *peer;
+	case_socket_path(ctx, path, sizeof path);
+	if (bytes_from_spec(json_object_get(ctx->params, "payload"), &payload, err, sizeof err) < 0)
+		return ctx_error(ctx, "payload: %s", err);
+	if (strcmp(param_str(ctx, "stale", "none"), "socket") == 0 && make_stale_socket(path) < 0) {
+		bytes_free(&payload);
+		return ctx_error(ctx, "cannot leave a stale socket at %s: %s", path, strerror(errno));
+	}
+	const char *args[] = { path, NULL };
+	if (!(prog = start_program(ctx, args, 0))) {
+		bytes_free(&payload);
+		return -1;
+	}
+	const char *ready;
+	int fd = wait_unix_bound(ctx, prog, path, &ready);
+	json_object_set_new(obs, "ready", json_string(ready));
+	if (fd >= 0) {
+		if (strcmp(param_str(ctx, "sender", "probe"), "reference") == 0) {
+			char msg[1024];
+			snprintf(msg, sizeof msg, "%.*s", (int)payload.len, (const char *)payload.data);
+			const char *pargs[] = { path, msg, NULL };
+			if (!(peer = start_peer(ctx, "unix_d_send", pargs, 0))) {
+				close(fd);
+				bytes_free(&payload);
+				return -1;
+			}
+			if (!wait_exit(peer, deadline_in(EXIT_MS)) || strcmp(child_exit_class(peer), "exit 0")) {
+				close(fd);
+				bytes_free(&payload);
+				return ctx_error(ctx, "the reference unix_d_send failed: %s", child_exit_class(peer));
+			}
+		} else {
+			send(fd, payload.data, payload.len, 0);
+			transcript_bytes(ctx->tr, "probe", "send", payload.data, payload.len);
+		}
+		close(fd);
+		int budget = param_int(ctx, "exit_ms", EXIT_MS);
+		if (!wait_exit(prog, deadline_in(budget)))
+			ctx_timeout(ctx, "it did not exit within %d ms of receiving the datagram", budget);
+	}
+	bytes_free(&payload);
+	child_drain(prog);
+	json_object_set_new(obs, "stdout", bytes_json(prog->out.data, prog->out.len, prog->out.dropped));
+	json_object_set_new(obs, "exit", json_string(child_exit_class(prog)));
+	json_object_set_new(obs, "socket_file",
+			    json_string(prog->running ? "still running" : path_fact(path)));
+	return 0;
+}
+
+/* Every datagram queued on fd, as a JSON list of bytes. */
+static json_t *drain_datagrams(struct probe_ctx *ctx, int fd)
+{
+	json_t *list = json_array();
+	static unsigned char buf[65536];
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0)
+			break;
+		size_t kept = (size_t)n < sizeof buf ? (size_t)n : sizeof buf;
+		transcript_bytes(ctx->tr, "program", "send", buf, kept);
+		json_array_append_new(list, bytes_json(buf, kept, (size_t)n - kept));
+	}
+	return list;
+}
+
+/* params: message (argv), server ("probe": the probe binds PATH; "reference":
+   the reference unix_d_server does; "none": nothing is there).
+   Observes: datagrams, server_stdout, exit, stderr, path. */
+static int unix_send(struct probe_ctx *ctx, json_t *obs)
+{
+	char path[128];
+	struct child *prog, *peer = NULL;
+	const char *server = param_str(ctx, "server", "probe");
+	const char *message = param_str(ctx, "message", "");
+	int srv = -1;
+	case_socket_path(ctx, path, sizeof path);
+	if (strcmp(server, "probe") == 0) {
+		if ((srv = unix_dgram_bind(path)) < 0)
+			return ctx_error(ctx, "cannot bind %s: %s", path, strerror(errno));
+	} else if (strcmp(server, "reference") == 0) {
+		const char *pargs[] = { path, NULL };
+		const char *ready;
+		if (!(peer = start_peer(ctx, "unix_d_server", pargs, 0)))
+			return -1;
+		int fd = wait_unix_bound(ctx, peer, path, &ready);
+		if (fd < 0)
+			return ctx_error(ctx, "the reference unix_d_server did not start: %s", ready);
+		close(fd);
+	}
+	const char *args[] = { path, message, NULL };
+	if (!(prog = start_program(ctx, args, 0))) {
+		if (srv >= 0)
+			close(srv);
+		return -1;
+	}
+	int budget = param_int(ctx, "exit_ms", EXIT_MS);
+	if (!wait_exit(prog, deadline_in(budget)))
+		ctx_timeout(ctx, "it did not exit within %d ms", budget);
+	if (srv >= 0) {
+		json_object_set_new(obs, "datagrams", drain_datagrams(ctx, srv));
+		close(srv);
+	} else if (strcmp(server, "reference") == 0) {
+		if (!wait_exit(peer, deadline_in(IO_MS)))
+			ctx_timeout(ctx, "the reference unix_d_server received nothing within %d ms", IO_MS);
+		child_drain(peer);
+		json_object_set_new(obs, "server_stdout",
+				    bytes_json(peer->out.data, peer->out.len, peer->out.dropped));
+	}
+	child_drain(prog);
+	json_object_set_new(obs, "exit", json_string(child_exit_class(prog)));
+	json_object_set_new(obs, "stderr", json_string(stderr_fact(&prog->err)));
+	if (strcmp(server, "none") == 0)
+		json_object_set_new(obs, "path", json_string(strcmp(path_fact(path), "removed")
+							     ? "created" : "not created"));
+	return 0;
+}
+
+const struct scenario scenario_unix_server = { "unix_server", unix_server };
+const struct scenario scenario_unix_send = { "unix_send", unix_send };

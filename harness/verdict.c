@@ -1,0 +1,70 @@
+/* Verdicts: pass when every compared fact equals the reference's. */
+#include "verdict.h"
+
+#include <stdio.h>
+#include <string.h>
+
+json_t *verdict_mismatch(json_t *c, json_t *obs, json_t *expected)
+{
+	json_t *diff = json_array(), *f;
+	size_t i;
+	json_array_foreach(json_object_get(c, "compare"), i, f) {
+		const char *key = json_string_value(f);
+		json_t *want = json_object_get(expected, key), *got = json_object_get(obs, key);
+		if (!want || !got || !json_equal(want, got))
+			json_array_append(diff, f);
+	}
+	return diff;
+}
+
+/* Only the compared fields: what the report shows side by side. */
+static json_t *compared(json_t *c, json_t *o)
+{
+	json_t *sub = json_object(), *f;
+	size_t i;
+	json_array_foreach(json_object_get(c, "compare"), i, f) {
+		json_t *v = json_object_get(o, json_string_value(f));
+		json_object_set(sub, json_string_value(f), v ? v : json_null());
+	}
+	return sub;
+}
+
+json_t *verdict_make(json_t *c, json_t *obs, json_t *expected, const struct probe_ctx *ctx,
+		     double time_ms)
+{
+	json_t *v = json_pack("{s:O, s:O}", "id", json_object_get(c, "id"), "program",
+			      json_object_get(c, "program"));
+	const char *verdict;
+	char reason[700] = "";
+	if (ctx->internal) {
+		verdict = "error";
+		snprintf(reason, sizeof reason, "grader fault: %s", ctx->reason);
+	} else if (!expected) {
+		verdict = "recorded";
+	} else if (!json_is_object(expected)) {
+		verdict = "error";
+		snprintf(reason, sizeof reason, "grader fault: no reference observation recorded for this case");
+	} else {
+		json_t *diff = verdict_mismatch(c, obs, expected);
+		if (json_array_size(diff) == 0) {
+			verdict = "pass";
+		} else {
+			verdict = ctx->timed_out ? "timeout" : "fail";
+			const char *first = json_string_value(json_array_get(diff, 0));
+			if (ctx->reason[0])
+				snprintf(reason, sizeof reason, "%s differs: %s", first, ctx->reason);
+			else
+				snprintf(reason, sizeof reason, "%s differs from the reference", first);
+		}
+		json_object_set_new(v, "mismatch", diff);
+		json_object_set_new(v, "expected", compared(c, expected));
+	}
+	json_object_set_new(v, "verdict", json_string(verdict));
+	json_object_set_new(v, "observed", expected ? compared(c, obs) : json_copy(obs));
+	json_object_set_new(v, "reason", json_string(reason));
+	json_t *hint = json_object_get(c, "hint");
+	json_object_set_new(v, "hint", json_string(hint && strcmp(verdict, "pass") ? json_string_value(hint) : ""));
+	json_object_set_new(v, "time_ms", json_real((double)(long)(time_ms * 10) / 10));
+	json_object_set_new(v, "transcript", transcript_json(ctx->tr));
+	return v;
+}
