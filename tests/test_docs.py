@@ -1,0 +1,33 @@
+"""The docs stay true to the code."""
+import re
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def test_case_catalogue_is_current():
+    generated = subprocess.run([sys.executable, str(ROOT / "docs" / "make_catalogue.py")],
+                               capture_output=True, text=True, check=True).stdout
+    assert (ROOT / "docs" / "CASES.md").read_text() == generated, \
+        "docs/CASES.md is stale: python3 docs/make_catalogue.py > docs/CASES.md"
+
+
+def test_readme_prerequisites_match_ci():
+    readme = (ROOT / "README.md").read_text()
+    line = re.search(r"apt-get install -y (.+)", readme).group(1).split()
+    ci = re.search(r'PACKAGES="(.+)"', (ROOT / ".ci" / "run").read_text()).group(1).split()
+    assert sorted(line) == sorted(ci)
+
+
+def test_readme_names_the_test_command_ci_runs():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "cmake --workflow --preset default" in readme
+    assert ci.rstrip().endswith("cmake --workflow --preset default")
+
+
+def test_readme_total_matches_cases():
+    import json
+    total = sum(c["points"] for f in (ROOT / "cases").glob("*.json") for c in json.loads(f.read_text())["cases"])
+    assert f"({total}/{total})" in (ROOT / "README.md").read_text()
