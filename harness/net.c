@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -382,6 +383,7 @@ int unix_dgram_bind(const char *path)
 		errno = e;
 		return -1;
 	}
+	chmod(path, 0777); /* a program running as another uid may send to it */
 	return fd;
 }
 

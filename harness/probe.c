@@ -1,12 +1,20 @@
 /* probe: runs cases against one program and prints one JSON verdict per line.
 
    probe --bin PROGRAM --peers REFERENCE_DIR [--program NAME] [--expected FILE]
-         [--id CASE_ID ...] CASE_FILE...
+         [--id CASE_ID ...] [--isolation auto|1|2|3] [--hide PATH ...] CASE_FILE...
+
+   --isolation: auto (default) takes the strongest level the machine allows
+   (see isolate.h); a number asks for exactly that level. --hide: a path the
+   programs must not see (the reference sources, hidden cases), covered by an
+   empty file system at levels 1 and 2. The programs and peers are copied to a
+   folder of their own first, so nothing they need is hidden.
 
    Exit 0 when every selected case ran (whatever its verdict), 2 on a usage
    error, a malformed case file or expectation file (one line on stderr). */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -16,16 +24,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cases.h"
+#include "isolate.h"
 #include "verdict.h"
 
 static void usage_exit(const char *msg)
 {
 	fprintf(stderr, "probe: %s\n", msg);
 	fprintf(stderr, "usage: probe --bin PROGRAM --peers REFERENCE_DIR [--program NAME] "
-			"[--expected FILE] [--id CASE_ID ...] CASE_FILE...\n");
+			"[--expected FILE] [--id CASE_ID ...] [--isolation auto|1|2|3] [--hide PATH ...] "
+			"CASE_FILE...\n");
 	exit(2);
 }
 
@@ -35,6 +46,61 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	(void)flag;
 	(void)ftw;
 	remove(path);
+	return 0;
+}
+
+static struct isolation iso;
+
+/* Copies file src to dst with mode 0755. 0 or -1. */
+static int copy_file(const char *src, const char *dst)
+{
+	char buf[65536];
+	int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
+	if (in >= 0 && (out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755)) >= 0) {
+		ssize_t n;
+		while ((n = read(in, buf, sizeof buf)) > 0)
+			if (write(out, buf, (size_t)n) != n)
+				break;
+		rc = n == 0 ? 0 : -1;
+		if (fchmod(out, 0755) < 0)
+			rc = -1;
+	}
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return rc;
+}
+
+/* Copies the program and every peer into a fresh folder under /tmp that the
+   programs can read whatever their uid and whatever is hidden.
+   Sets *bin and *peers to the copies. 0 or -1. */
+static int stage_binaries(char *dir, const char **bin, const char **peers, const char *program)
+{
+	static char bincopy[PATH_MAX], peercopy[PATH_MAX];
+	if (!mkdtemp(dir) || chmod(dir, 0755) < 0)
+		return -1;
+	snprintf(bincopy, sizeof bincopy, "%s/%s", dir, program);
+	snprintf(peercopy, sizeof peercopy, "%s/peers", dir);
+	if (copy_file(*bin, bincopy) < 0 || mkdir(peercopy, 0755) < 0 || chmod(peercopy, 0755) < 0)
+		return -1;
+	DIR *d = opendir(*peers);
+	if (!d)
+		return -1;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char src[PATH_MAX * 2], dst[PATH_MAX * 2];
+		struct stat st;
+		snprintf(src, sizeof src, "%s/%s", *peers, e->d_name);
+		snprintf(dst, sizeof dst, "%s/%s", peercopy, e->d_name);
+		if (stat(src, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR) && copy_file(src, dst) < 0) {
+			closedir(d);
+			return -1;
+		}
+	}
+	closedir(d);
+	*bin = bincopy;
+	*peers = peercopy;
 	return 0;
 }
 
@@ -57,16 +123,19 @@ static json_t *run_case(json_t *c, const char *bin, const char *peers, json_t *e
 	json_t *obs = json_object();
 	double t0 = now_ms();
 	snprintf(ctx.dir, sizeof ctx.dir, "/tmp/probe-XXXXXX");
-	if (!mkdtemp(ctx.dir))
+	if (!mkdtemp(ctx.dir)) {
 		ctx_error(&ctx, "mkdtemp: %s", strerror(errno));
-	else
+	} else {
+		isolation_give(&iso, ctx.dir);
 		scenario_find(json_string_value(json_object_get(c, "scenario")))->run(&ctx, obs);
+	}
 	proc_end_case();
 	if (ctx.dir[0] && strstr(ctx.dir, "XXXXXX") == NULL)
 		nftw(ctx.dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	json_t *id_expected = expected ? json_object_get(expected, json_string_value(json_object_get(c, "id"))) : NULL;
 	json_t *v = verdict_make(c, obs, expected ? (id_expected ? id_expected : json_null()) : NULL, &ctx,
 				 now_ms() - t0);
+	json_object_set_new(v, "isolation", json_string(iso.desc));
 	json_decref(obs);
 	transcript_free(&tr);
 	return v;
@@ -77,8 +146,11 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "bin", required_argument, NULL, 'b' },      { "peers", required_argument, NULL, 'p' },
 		{ "program", required_argument, NULL, 'n' },  { "expected", required_argument, NULL, 'e' },
-		{ "id", required_argument, NULL, 'i' },       { NULL, 0, NULL, 0 },
+		{ "id", required_argument, NULL, 'i' },       { "isolation", required_argument, NULL, 'I' },
+		{ "hide", required_argument, NULL, 'H' },     { NULL, 0, NULL, 0 },
 	};
+	char *hide[32];
+	int nhide = 0, strongest = 1, exact = 0;
 	const char *bin = NULL, *peers = NULL, *program = NULL, *expected_file = NULL;
 	json_t *ids = json_array();
 	int o;
@@ -89,6 +161,19 @@ int main(int argc, char **argv)
 		case 'n': program = optarg; break;
 		case 'e': expected_file = optarg; break;
 		case 'i': json_array_append_new(ids, json_string(optarg)); break;
+		case 'I':
+			if (strcmp(optarg, "auto") == 0)
+				break;
+			if (strlen(optarg) != 1 || optarg[0] < '1' || optarg[0] > '3')
+				usage_exit("--isolation takes auto, 1, 2 or 3");
+			strongest = optarg[0] - '0';
+			exact = 1;
+			break;
+		case 'H':
+			if (nhide == 32)
+				usage_exit("at most 32 --hide paths");
+			hide[nhide++] = optarg;
+			break;
 		default: usage_exit("unknown option");
 		}
 	}
@@ -135,6 +220,18 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	char staged[] = "/tmp/probe-bin-XXXXXX";
+	const char *runbin = binpath, *runpeers = peerpath;
+	if (stage_binaries(staged, &runbin, &runpeers, program) < 0) {
+		fprintf(stderr, "probe: copying the programs to %s: %s\n", staged, strerror(errno));
+		return 2;
+	}
+	if (isolation_setup(&iso, strongest, exact, hide, nhide, err, sizeof err) < 0) {
+		fprintf(stderr, "probe: %s\n", err);
+		nftw(staged, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		return 2;
+	}
+	proc_set_isolation(&iso);
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans of a case become ours to kill */
 	json_array_foreach(cases, i, c) {
@@ -145,13 +242,14 @@ int main(int argc, char **argv)
 			selected = strcmp(json_string_value(json_object_get(c, "program")), program) == 0;
 		if (!selected)
 			continue;
-		json_t *v = run_case(c, binpath, peerpath, expected);
+		json_t *v = run_case(c, runbin, runpeers, expected);
 		char *line = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
 		printf("%s\n", line);
 		fflush(stdout);
 		free(line);
 		json_decref(v);
 	}
+	nftw(staged, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	json_decref(cases);
 	json_decref(expected);
 	json_decref(ids);

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +19,12 @@
 static struct child *children[MAX_CHILDREN];
 static int nchildren;
 static struct transcript *tr;
+static const struct isolation *isolation;
+
+void proc_set_isolation(const struct isolation *iso)
+{
+	isolation = iso;
+}
 
 /* The environment every program runs with: fixed, so runs are repeatable. */
 static char *const fixed_env[] = {
@@ -334,8 +339,6 @@ int child_start(struct child *c, const char *who, char *const argv[], int stdin_
 	if (pid == 0) {
 		setsid();
 		personality(ADDR_NO_RANDOMIZE); /* uninitialised bytes print the same every run */
-		struct rlimit no_core = { 0, 0 };
-		setrlimit(RLIMIT_CORE, &no_core);
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
@@ -346,6 +349,7 @@ int child_start(struct child *c, const char *who, char *const argv[], int stdin_
 			(void)!write(exe[1], &e, sizeof e);
 			_exit(127);
 		}
+		isolation_enter_child(isolation); /* last: it may give up root */
 		execve(argv[0], argv, fixed_env);
 		int e = errno;
 		(void)!write(exe[1], &e, sizeof e);

@@ -9,6 +9,7 @@
 
 #include "bytes.h"
 #include "deadline.h"
+#include "isolate.h"
 #include "transcript.h"
 
 #define OUTPUT_CAP (64 * 1024) /* bytes kept per stream; the rest is counted as cut */
@@ -24,6 +25,9 @@ struct child {
 	int running;       /* 0 once reaped */
 	int status;        /* wait status, valid once reaped */
 };
+
+/* The isolation every program started from now on runs under. */
+void proc_set_isolation(const struct isolation *iso);
 
 /* Starts a case: events go to tr, children are remembered until proc_end_case. */
 void proc_begin_case(struct transcript *tr);
