@@ -40,6 +40,13 @@ void ctx_timeout(struct probe_ctx *ctx, const char *fmt, ...) __attribute__((for
 /* The same, marking a fault of the probe or a reference peer; returns -1. */
 int ctx_error(struct probe_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The budget in ms for a wait the program under test is responsible for:
+   param key, or dflt. Once the program has run out one deadline in this probe
+   run (it hangs), later budgets shrink to an eighth, at least FAST_FAIL_MS,
+   so a hung program costs one full wait rather than one per case. */
+#define FAST_FAIL_MS 250
+int program_budget(struct probe_ctx *ctx, const char *key, int dflt);
+
 /* Param accessors with defaults. */
 int param_int(struct probe_ctx *ctx, const char *key, int dflt);
 const char *param_str(struct probe_ctx *ctx, const char *key, const char *dflt);

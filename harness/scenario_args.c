@@ -40,7 +40,7 @@ static void substitute(const char *template, const char *path, const char *addr,
 static int bad_args(struct probe_ctx *ctx, json_t *obs)
 {
 	const char *addr = param_str(ctx, "addr", "127.0.0.1");
-	int within = param_int(ctx, "within_ms", PROMPT_MS);
+	int within = program_budget(ctx, "within_ms", PROMPT_MS);
 	char path[128], portstr[16], shown[MAX_CHILDREN][512];
 	struct child *progs[MAX_CHILDREN];
 	int holds[MAX_CHILDREN], nruns = 0, rc = 0;

@@ -37,7 +37,7 @@ static int delivered(void *arg)
 /* After a step: wait until the client settles, then take what it sent. */
 static json_t *collect(struct probe_ctx *ctx, struct child *prog, int conn, int *closed)
 {
-	int budget = param_int(ctx, "settle_ms", SETTLE_MS);
+	int budget = program_budget(ctx, "settle_ms", SETTLE_MS);
 	if (!wait_settled(prog, deadline_in(budget)))
 		ctx_timeout(ctx, "the client kept running for %d ms instead of waiting for input", budget);
 	struct bytes b;
@@ -80,7 +80,7 @@ static int run_steps(struct probe_ctx *ctx, struct child *prog, int conn, int po
 		} else if (json_is_true(json_object_get(step, "close"))) {
 			shutdown(conn, SHUT_RDWR);
 			transcript_note(ctx->tr, "probe", "eof", "the server closes the connection");
-			int budget = param_int(ctx, "exit_ms", EXIT_MS);
+			int budget = program_budget(ctx, "exit_ms", EXIT_MS);
 			if (!wait_exit(prog, deadline_in(budget)))
 				ctx_timeout(ctx, "the client did not exit within %d ms of the server closing", budget);
 			continue;
@@ -104,7 +104,7 @@ static int scripted(struct probe_ctx *ctx, json_t *obs)
 	struct child *prog = start_program(ctx, args, 1);
 	if (!prog)
 		goto out;
-	int budget = param_int(ctx, "ready_ms", READY_MS);
+	int budget = program_budget(ctx, "ready_ms", READY_MS);
 	if (wait_fd(lfd, POLLIN, deadline_in(budget)))
 		conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (conn < 0) {
@@ -180,10 +180,10 @@ static int against(struct probe_ctx *ctx, json_t *obs, const char *server)
 		struct closed_by_server c = { port };
 		wait_settled(peer, deadline_in(SETTLE_MS));
 		wait_until(server_close_seen, &c, deadline_in(IO_MS), 1);
-		wait_settled(prog, deadline_in(SETTLE_MS));
+		wait_settled(prog, deadline_in(program_budget(ctx, "settle_ms", SETTLE_MS)));
 	}
 	child_close_stdin(prog);
-	int budget = param_int(ctx, "exit_ms", EXIT_MS);
+	int budget = program_budget(ctx, "exit_ms", EXIT_MS);
 	if (!wait_exit(prog, deadline_in(budget)))
 		ctx_timeout(ctx, "the client did not exit within %d ms", budget);
 	child_drain(prog);

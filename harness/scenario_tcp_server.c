@@ -38,7 +38,8 @@ struct server_run {
 static json_t *exchange(struct server_run *r, const struct bytes *payload, int *client_port)
 {
 	struct probe_ctx *ctx = r->ctx;
-	struct deadline dl = deadline_in(IO_MS);
+	int budget = program_budget(ctx, "io_ms", IO_MS);
+	struct deadline dl = deadline_in(budget);
 	int fd = tcp_connect(r->addr, r->port, dl);
 	*client_port = -1;
 	if (fd < 0) {
@@ -65,7 +66,7 @@ static json_t *exchange(struct server_run *r, const struct bytes *payload, int *
 		how = "closed";
 	if (end == 0)
 		ctx_timeout(ctx, "the server neither closed nor reset connection %d within %d ms",
-			    (int)json_array_size(r->replies) + 1, IO_MS);
+			    (int)json_array_size(r->replies) + 1, budget);
 	json_t *j = bytes_json(got.data, got.len, got.dropped);
 	json_object_set_new(j, "end", json_string(how));
 	bytes_free(&got);
@@ -295,8 +296,9 @@ static int tcp_server(struct probe_ctx *ctx, json_t *obs)
 		json_object_set_new(obs, "replies_sorted", sorted);
 	}
 	/* Back in accept(): whatever it logs for these connections is out by now. */
-	if (!wait_settled(prog, deadline_in(SETTLE_MS)))
-		ctx_timeout(ctx, "the server did not go back to waiting for connections within %d ms", SETTLE_MS);
+	int settle = program_budget(ctx, "settle_ms", SETTLE_MS);
+	if (!wait_settled(prog, deadline_in(settle)))
+		ctx_timeout(ctx, "the server did not go back to waiting for connections within %d ms", settle);
 	json_object_set_new(obs, "alive", json_string(child_exit_class(prog)));
 	if (!prog->running)
 		ctx_fail(ctx, "the server ended (%s) while serving", child_exit_class(prog));

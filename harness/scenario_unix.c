@@ -61,7 +61,7 @@ static int unix_server(struct probe_ctx *ctx, json_t *obs)
 			transcript_bytes(ctx->tr, "probe", "send", payload.data, payload.len);
 		}
 		close(fd);
-		int budget = param_int(ctx, "exit_ms", EXIT_MS);
+		int budget = program_budget(ctx, "exit_ms", EXIT_MS);
 		if (!wait_exit(prog, deadline_in(budget)))
 			ctx_timeout(ctx, "it did not exit within %d ms of receiving the datagram", budget);
 	}
@@ -120,14 +120,14 @@ static int unix_send(struct probe_ctx *ctx, json_t *obs)
 			close(srv);
 		return -1;
 	}
-	int budget = param_int(ctx, "exit_ms", EXIT_MS);
+	int budget = program_budget(ctx, "exit_ms", EXIT_MS);
 	if (!wait_exit(prog, deadline_in(budget)))
 		ctx_timeout(ctx, "it did not exit within %d ms", budget);
 	if (srv >= 0) {
 		json_object_set_new(obs, "datagrams", drain_datagrams(ctx, srv));
 		close(srv);
 	} else if (strcmp(server, "reference") == 0) {
-		if (!wait_exit(peer, deadline_in(IO_MS)))
+		if (!wait_exit(peer, deadline_in(program_budget(ctx, "io_ms", IO_MS))))
 			ctx_timeout(ctx, "the reference unix_d_server received nothing within %d ms", IO_MS);
 		child_drain(peer);
 		json_object_set_new(obs, "server_stdout",
