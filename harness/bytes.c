@@ -90,6 +90,10 @@ int bytes_from_spec(json_t *spec, struct bytes *out, char *err, size_t errlen)
 {
 	bytes_init(out, (size_t)1 << 20);
 	if (json_is_string(spec)) {
+		if (json_string_length(spec) > out->limit) {
+			snprintf(err, errlen, "a payload holds at most %zu bytes", out->limit);
+			return -1;
+		}
 		bytes_append(out, json_string_value(spec), json_string_length(spec));
 		return 0;
 	}
@@ -113,6 +117,11 @@ int bytes_from_spec(json_t *spec, struct bytes *out, char *err, size_t errlen)
 			return -1;
 		}
 		unsigned char c = (unsigned char)v;
+		if (out->len == out->limit) {
+			snprintf(err, errlen, "a payload holds at most %zu bytes", out->limit);
+			bytes_free(out);
+			return -1;
+		}
 		bytes_append(out, &c, 1);
 		s += 2;
 	}

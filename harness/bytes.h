@@ -24,7 +24,7 @@ void bytes_free(struct bytes *b);
 /* "4d 65 ..." for n bytes (caller frees). */
 char *hex_string(const unsigned char *p, size_t n);
 
-/* Printable text with C escapes (\n, \t, \\, \", \xNN) (caller frees). */
+/* Printable text with C escapes (\n, \t, \r, \\, \xNN) (caller frees). */
 char *escaped_string(const unsigned char *p, size_t n);
 
 /* {"text": escaped, "hex": hex} for n bytes, plus "cut": N when dropped > 0. */

@@ -19,7 +19,8 @@ static int id_ok(const char *id)
 	for (const char *p = id; *p; p++)
 		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '.' && *p != '_')
 			return 0;
-	return strchr(id, '.') != NULL;
+	const char *dot = strchr(id, '.'); /* prefix.name, both parts non-empty */
+	return dot && dot[1] && !strstr(id, "..") && id[strlen(id) - 1] != '.';
 }
 
 int case_check(json_t *c, char *err, size_t errlen)
@@ -96,7 +97,10 @@ json_t *cases_load(char *const files[], int nfiles, char *err, size_t errlen)
 		char msg[256];
 		json_t *doc = json_load_file(files[f], JSON_REJECT_DUPLICATES, &je);
 		if (!doc) {
-			snprintf(err, errlen, "%s: line %d: %s", files[f], je.line, je.text);
+			if (je.line > 0)
+				snprintf(err, errlen, "%s: line %d: %s", files[f], je.line, je.text);
+			else
+				snprintf(err, errlen, "%s: %s", files[f], je.text);
 			goto fail;
 		}
 		const char *program = json_string_value(json_object_get(doc, "program"));

@@ -491,6 +491,8 @@ void proc_end_case(void)
 	for (int i = 0; i < nchildren; i++) {
 		struct child *c = children[i];
 		child_drain(c);
+		bytes_free(&c->out);
+		bytes_free(&c->err);
 		int *fds[] = { &c->in_fd, &c->out_fd, &c->err_fd, &c->pidfd };
 		for (size_t k = 0; k < 4; k++)
 			if (*fds[k] >= 0) {
