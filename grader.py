@@ -53,6 +53,8 @@ import threading
 import time
 import traceback
 
+from reports import failure_text, gradescope_results, scores, text_report
+
 ROOT = os.path.dirname(os.path.abspath(__file__))
 PROGRAMS = ["unix_d_server", "unix_d_send", "tcp_qq_srver", "tcp_client", "tcp_echo_serverSR"]
 CFLAGS = ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-fdiagnostics-color=never"]
@@ -109,7 +111,11 @@ def compile_all(src_dir, out_dir):
 # ---------------------------------------------------------------- cases
 
 def case_files(extra_dirs=()):
-    files = sorted(glob.glob(os.path.join(ROOT, "cases", "*.json")))
+    def lecture_order(path):  # the programs in the order the lecture gives them
+        name = os.path.basename(path)[:-len(".json")]
+        return (PROGRAMS.index(name) if name in PROGRAMS else len(PROGRAMS), name)
+
+    files = sorted(glob.glob(os.path.join(ROOT, "cases", "*.json")), key=lecture_order)
     for d in extra_dirs:
         if not os.path.isdir(d):
             raise GraderError(f"--cases {d}: not a folder")
@@ -135,9 +141,12 @@ def load_cases(files):
     return cases
 
 
-def run_probe(binary, peers, files, expected=None, ids=None):
-    """Runs the probe on one binary; {case id: verdict}."""
-    cmd = [probe_path(), "--bin", binary, "--peers", peers]
+def run_probe(binary, peers, files, expected=None, ids=None, isolation="auto", hide=()):
+    """Runs the probe on one binary; {case id: verdict}. isolation: auto or a level
+    1-3 (harness/isolate.h); hide: paths the programs must not see."""
+    cmd = [probe_path(), "--bin", binary, "--peers", peers, "--isolation", str(isolation)]
+    for path in hide:
+        cmd += ["--hide", path]
     if expected:
         cmd += ["--expected", expected]
     for i in ids or []:
@@ -200,11 +209,16 @@ class Grading:
     """One grading: what was built, which cases, their verdicts. Registered as a
     pytest plugin; the tests in this module read it through the `grading` fixture."""
 
-    def __init__(self, submission, files, cases, built, peers, expected):
+    def __init__(self, submission, files, cases, built, peers, expected, isolation="auto", hide=()):
         self.submission, self.files, self.cases = submission, files, cases
         self.built, self.peers, self.expected = built, peers, expected
+        self.isolation, self.hide = isolation, list(hide)  # passed on to the probe
         self.selected = []  # case ids pytest kept after -k
         self.verdicts = {}
+
+    def isolation_in_force(self):
+        """What the probe said about its isolation (the first verdict that says it)."""
+        return next((v["isolation"] for v in self.verdicts.values() if v.get("isolation")), "")
 
     def pytest_generate_tests(self, metafunc):
         if "case" in metafunc.fixturenames:
@@ -230,7 +244,8 @@ class Grading:
             for program, ids in by_program.items():
                 b = self.built.get(program)
                 if b and b["ok"]:
-                    jobs[program] = pool.submit(run_probe, b["binary"], self.peers, self.files, self.expected, ids)
+                    jobs[program] = pool.submit(run_probe, b["binary"], self.peers, self.files, self.expected, ids,
+                                                self.isolation, self.hide)
                 else:
                     for cid in ids:
                         self.verdicts[cid] = not_built(cid, program, b)
@@ -253,91 +268,6 @@ def test_case(case, grading):
         pytest.fail(failure_text(case, v), pytrace=False)
 
 
-# ---------------------------------------------------------------- reports
-
-def show(value):
-    """A compared value as the report prints it: bytes as "text" [hex]."""
-    if isinstance(value, dict) and "hex" in value and "text" in value:
-        extra = "".join(f", {k}: {value[k]}" for k in value if k not in ("text", "hex"))
-        return f"\"{value['text']}\"  [hex {value['hex'] or '-'}]{extra}"
-    if isinstance(value, list):
-        return "[" + ", ".join(show(v) for v in value) + "]"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value)
-
-
-def failure_text(case, v):
-    lines = [f"{case['id']} ({v['verdict']}): {case['description']}",
-             f"  requirement: {case['requirement']}"]
-    if v.get("reason"):
-        lines.append(f"  why: {v['reason']}")
-    for key in sorted(set(v.get("expected", {})) | set(v.get("observed", {}))):
-        if key in v.get("mismatch", [key]):
-            lines.append(f"  {key}:")
-            lines.append(f"    expected: {show(v.get('expected', {}).get(key))}")
-            lines.append(f"    observed: {show(v.get('observed', {}).get(key))}")
-    if v.get("hint"):
-        lines.append(f"  hint: {v['hint']}")
-    return "\n".join(lines)
-
-
-def scores(cases, verdicts):
-    """{program: [got, max]} and the total, over the cases that were run."""
-    per = {p: [0, 0] for p in PROGRAMS}
-    for c in cases:
-        v = verdicts.get(c["id"])
-        if v is None:
-            continue
-        s = per.setdefault(c["program"], [0, 0])
-        s[1] += c["points"]
-        if v["verdict"] == "pass":
-            s[0] += c["points"]
-    return per, sum(s[0] for s in per.values()), sum(s[1] for s in per.values())
-
-
-def text_report(g, elapsed):
-    per, got, total = scores(g.cases, g.verdicts)
-    out = [f"Grading {g.submission}", ""]
-    for p in PROGRAMS:
-        b = g.built[p]
-        warn = b["messages"].count("warning:")
-        state = "ok" if b["ok"] else "DOES NOT COMPILE"
-        out.append(f"  build {p}.c: {state}" + (f" ({warn} warning{'s' if warn != 1 else ''})" if warn else ""))
-        if b["messages"]:
-            out += ["      " + line for line in b["messages"].splitlines()[:20]]
-    out.append("")
-    for p in PROGRAMS:
-        if per[p][1] == 0:
-            continue
-        out.append(f"{p:<20} {per[p][0]:>3}/{per[p][1]}")
-        for c in g.cases:
-            v = g.verdicts.get(c["id"])
-            if c["program"] == p and v and v["verdict"] != "pass":
-                out.append("  " + failure_text(c, v).replace("\n", "\n  "))
-    out += ["", f"Total: {got}/{total}  ({elapsed:.1f} s)"]
-    return "\n".join(out) + "\n"
-
-
-def gradescope_results(g, elapsed):
-    """Gradescope's results.json: score, execution_time, tests[]."""
-    tests = []
-    for c in g.cases:
-        v = g.verdicts.get(c["id"])
-        if v is None:
-            continue
-        passed = v["verdict"] == "pass"
-        t = {"name": f"{c['id']}: {c['description']}", "score": c["points"] if passed else 0,
-             "max_score": c["points"], "status": "passed" if passed else "failed",
-             "output": c["requirement"] if passed else failure_text(c, v),
-             "tags": [c["program"], c["category"]]}
-        if c.get("hidden"):
-            t["visibility"] = "after_published"
-        tests.append(t)
-    _, got, _ = scores(g.cases, g.verdicts)
-    return {"score": got, "execution_time": round(elapsed, 2), "tests": tests}
-
-
 # ---------------------------------------------------------------- command line
 
 def parse_args(argv):
@@ -347,6 +277,8 @@ def parse_args(argv):
     ap.add_argument("--cases", metavar="DIR", action="append", default=[], help="a folder of extra case files")
     ap.add_argument("-k", metavar="EXPR", help="only the cases whose id matches (pytest -k)")
     ap.add_argument("-q", "--quiet", action="store_true", help="print only the total line")
+    ap.add_argument("--isolation", choices=["auto", "1", "2", "3"], default="auto",
+                    help="auto: the strongest the machine allows; a number: exactly that level")
     ap.add_argument("--batch", metavar="DIR", help="grade every subfolder of DIR (one submission each)")
     ap.add_argument("--out", metavar="OUT", help="with --batch: where the results go")
     ap.add_argument("--jobs", metavar="N", type=int, help="with --batch: submissions graded at once "
@@ -380,6 +312,12 @@ def prepare(case_dirs):
     return files, cases, peers, expected
 
 
+def hidden_paths(case_dirs, *more):
+    """What the programs must not read: the grader's own tree (reference sources, cases,
+    tests), a TA's case folders, and other students' submissions."""
+    return [ROOT] + [os.path.abspath(d) for d in case_dirs] + [os.path.abspath(m) for m in more]
+
+
 def run_pytest(plugin, k, *extra):
     """Runs this module's tests (one per case) with PLUGIN providing the grading; pytest's exit code."""
     pytest_args = [os.path.abspath(__file__), "-q", "-p", "no:cacheprovider", "--no-header",
@@ -405,7 +343,8 @@ def grade(args):
     files, cases, peers, expected = prepare(args.cases)
     work = tempfile.mkdtemp(prefix="grader-")
     try:
-        g = Grading(sub, files, cases, compile_all(sub, work), peers, expected)
+        g = Grading(sub, files, cases, compile_all(sub, work), peers, expected, args.isolation,
+                    hidden_paths(args.cases))
         rc = run_pytest(g, args.k)
         if rc not in (0, 1) and not (rc == 5 and not g.selected):
             raise GraderError(f"pytest failed to run the cases (exit {int(rc)})")
@@ -425,7 +364,7 @@ def select_ids(files, cases, k):
     return g.selected
 
 
-def grade_without_pytest(submission, files, cases, peers, expected, selected):
+def grade_without_pytest(submission, files, cases, peers, expected, selected, isolation="auto", hide=()):
     """Grades one submission on the case ids SELECTED, as grade() does but without pytest:
     the same builds, the same probe runs, the same verdicts. Returns (Grading, elapsed seconds)."""
     t0 = time.monotonic()
@@ -433,7 +372,7 @@ def grade_without_pytest(submission, files, cases, peers, expected, selected):
         raise GraderError(f"{submission}: not a folder")
     work = tempfile.mkdtemp(prefix="grader-")
     try:
-        g = Grading(submission, files, cases, compile_all(submission, work), peers, expected)
+        g = Grading(submission, files, cases, compile_all(submission, work), peers, expected, isolation, hide)
         g.selected = list(selected)
         g.run()
         return g, time.monotonic() - t0
@@ -622,7 +561,8 @@ def batch(args):
         """Grades one submission and writes its files; (None, "got/max") or (reason, None)."""
         dest = os.path.join(out, name)
         try:
-            g, elapsed = grade_without_pytest(os.path.join(root, name), files, cases, peers, expected, selected)
+            g, elapsed = grade_without_pytest(os.path.join(root, name), files, cases, peers, expected, selected,
+                                              args.isolation, hidden_paths(args.cases, root))
             if stop.is_set():
                 return "interrupted", None
             _, got, total = scores(g.cases, g.verdicts)
