@@ -36,8 +36,10 @@ def read_csv(out):
 
 
 def verdicts(results):
-    """What a results.json decides, without the output text (it names the ports of that run)."""
-    return [{k: v for k, v in t.items() if k != "output"} for t in results["tests"]]
+    """What a results.json decides, without the output text (it names the ports of that run)
+    and the time each case took."""
+    return [dict({k: v for k, v in t.items() if k not in ("output", "extra_data")},
+                 verdict=t["extra_data"]["verdict"]) for t in results["tests"]]
 
 
 def outline(report):
