@@ -85,7 +85,7 @@ static void describe(struct isolation *iso, int nhide)
 	snprintf(iso->desc, sizeof iso->desc, "%s", what[iso->level]);
 	if (iso->level < 3 && nhide)
 		snprintf(iso->desc + strlen(iso->desc), sizeof iso->desc - strlen(iso->desc),
-			 "; hidden: %d path%s", nhide, nhide == 1 ? "" : "s");
+			 "; the grader's files are hidden");
 }
 
 int isolation_setup(struct isolation *iso, int strongest, int exact, char *const hide[], int nhide,
