@@ -53,7 +53,9 @@ import threading
 import time
 import traceback
 
-from reports import failure_text, gradescope_results, scores, text_report
+import platforms
+from reports import (classroom_output_line, classroom_result, explain_text, gradescope_results, html_report,
+                     junit_xml, scores, summary_html, text_report)
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 PROGRAMS = ["unix_d_server", "unix_d_send", "tcp_qq_srver", "tcp_client", "tcp_echo_serverSR"]
@@ -215,6 +217,7 @@ class Grading:
         self.isolation, self.hide = isolation, list(hide)  # passed on to the probe
         self.selected = []  # case ids pytest kept after -k
         self.verdicts = {}
+        self.fault = None
 
     def isolation_in_force(self):
         """What the probe said about its isolation (the first verdict that says it)."""
@@ -230,7 +233,11 @@ class Grading:
 
     @pytest.fixture(scope="session")
     def grading(self):
-        self.run()
+        try:
+            self.run()
+        except GraderError as e:  # kept: pytest would report it as a test error, not a fault
+            self.fault = str(e)
+            raise
         return self
 
     def run(self):
@@ -279,11 +286,21 @@ def parse_args(argv):
     ap.add_argument("-q", "--quiet", action="store_true", help="print only the total line")
     ap.add_argument("--isolation", choices=["auto", "1", "2", "3"], default="auto",
                     help="auto: the strongest the machine allows; a number: exactly that level")
+    ap.add_argument("--html", metavar="FILE", help="write a self-contained HTML report here")
+    ap.add_argument("--junit", metavar="FILE", help="write JUnit XML here (one testcase per case)")
+    ap.add_argument("--classroom", action="store_true",
+                    help="GitHub Classroom: append result=<base64 JSON> to $GITHUB_OUTPUT, print Points X/Y")
+    ap.add_argument("--explain", metavar="CASE_ID", help="what a case checks, why, and the usual mistakes")
+    ap.add_argument("--gradescope-package", metavar="OUT_ZIP", help="write Gradescope's autograder zip")
     ap.add_argument("--batch", metavar="DIR", help="grade every subfolder of DIR (one submission each)")
     ap.add_argument("--out", metavar="OUT", help="with --batch: where the results go")
     ap.add_argument("--jobs", metavar="N", type=int, help="with --batch: submissions graded at once "
                                                           "(default: the number of CPUs)")
     args = ap.parse_args(argv)
+    if args.explain or args.gradescope_package:
+        if args.submission is not None or args.batch is not None:
+            ap.error("--explain and --gradescope-package take no submission")
+        return args
     if args.batch is None:
         if args.submission is None:
             ap.error("give a SUBMISSION_DIR, or --batch DIR --out OUT")
@@ -295,8 +312,11 @@ def parse_args(argv):
             ap.error("give either a SUBMISSION_DIR or --batch DIR, not both")
         if args.out is None:
             ap.error("--batch needs --out OUT")
-        if args.results is not None:
-            ap.error("--results is for one submission; a batch writes OUT/NAME/results.json")
+        for option in ("results", "html", "junit"):
+            if getattr(args, option) is not None:
+                ap.error(f"--{option} is for one submission; a batch writes OUT/NAME/ files")
+        if args.classroom:
+            ap.error("--classroom grades one submission")
         if args.jobs is None:
             args.jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         if args.jobs < 1:
@@ -346,8 +366,13 @@ def grade(args):
         g = Grading(sub, files, cases, compile_all(sub, work), peers, expected, args.isolation,
                     hidden_paths(args.cases))
         rc = run_pytest(g, args.k)
+        if g.fault:
+            raise GraderError(g.fault)
         if rc not in (0, 1) and not (rc == 5 and not g.selected):
             raise GraderError(f"pytest failed to run the cases (exit {int(rc)})")
+        missing = [cid for cid in g.selected if cid not in g.verdicts]
+        if missing:
+            raise GraderError(f"no verdict for {missing[0]} ({len(missing)} cases without one)")
         return g, time.monotonic() - t0
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -375,6 +400,9 @@ def grade_without_pytest(submission, files, cases, peers, expected, selected, is
         g = Grading(submission, files, cases, compile_all(submission, work), peers, expected, isolation, hide)
         g.selected = list(selected)
         g.run()
+        missing = [cid for cid in g.selected if cid not in g.verdicts]
+        if missing:
+            raise GraderError(f"no verdict for {missing[0]} ({len(missing)} cases without one)")
         return g, time.monotonic() - t0
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -570,6 +598,7 @@ def batch(args):
             if os.path.exists(os.path.join(dest, "error.txt")):
                 os.unlink(os.path.join(dest, "error.txt"))
             write_atomic(os.path.join(dest, "report.txt"), text_report(g, elapsed))
+            write_atomic(os.path.join(dest, "report.html"), html_report(g, elapsed))
             write_atomic(os.path.join(dest, "results.json"), json.dumps(gradescope_results(g, elapsed), indent=2))
             write_atomic(os.path.join(dest, "fingerprint.txt"), fp + "\n")  # last: it marks the grading done
             return None, f"{got}/{total}"
@@ -623,33 +652,77 @@ def batch(args):
     write_atomic(os.path.join(out, "grades.csv"), table.getvalue())
     summary = class_summary(root, rows, failures, descriptions)
     write_atomic(os.path.join(out, "summary.txt"), summary)
+    write_atomic(os.path.join(out, "summary.html"),
+                 summary_html(root, rows, failures, [c for c in cases if c["id"] in selected]))
     if not args.quiet:
         sys.stdout.write(summary)
     return 1 if errors else 0
 
 
+def explain(case_id, case_dirs):
+    """--explain: the case's text, and the realistic bugs (tests/mutants.json) it catches."""
+    cases = {c["id"]: c for c in load_cases(case_files(case_dirs))}
+    if case_id not in cases:
+        raise GraderError(f"no case {case_id} (the ids are in docs/CASES.md)")
+    mistakes = []
+    try:
+        with open(os.path.join(ROOT, "tests", "mutants.json")) as fh:
+            mistakes = [m["bug"] for m in json.load(fh) if case_id in m["catches"]]
+    except (OSError, ValueError, KeyError):
+        pass
+    return explain_text(cases[case_id], mistakes)
+
+
+def write_reports(args, g, elapsed):
+    """The single-submission outputs the options ask for."""
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    report = text_report(g, elapsed, colour=colour)
+    sys.stdout.write(report.splitlines()[-1] + "\n" if args.quiet else report)
+    for path, make in ((args.results, lambda: json.dumps(gradescope_results(g, elapsed), indent=2)),
+                       (args.html, lambda: html_report(g, elapsed)),
+                       (args.junit, lambda: junit_xml(g, elapsed))):
+        if path:
+            with open(path, "w") as fh:
+                fh.write(make())
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.batch is not None:
-        try:
-            return batch(args)
-        except GraderError as e:
-            sys.stderr.write(f"grader: {e}\n")
-            return 2
     try:
+        if args.explain:
+            sys.stdout.write(explain(args.explain, args.cases))
+            return 0
+        if args.gradescope_package:
+            load_cases(case_files(args.cases))  # a bad case folder stops here, not on Gradescope
+            platforms.gradescope_package(ROOT, args.gradescope_package, args.cases)
+            sys.stdout.write(f"wrote {args.gradescope_package}\n")
+            return 0
+        if args.batch is not None:
+            return batch(args)
         g, elapsed = grade(args)
+        if not g.selected:
+            raise GraderError("no case matches the selection")
     except GraderError as e:
         sys.stderr.write(f"grader: {e}\n")
+        if args.classroom:
+            try:
+                platforms.append_github_output(classroom_output_line(classroom_result(None, 0, fault=str(e))))
+            except OSError:
+                pass
         return 2
-    if not g.selected:
-        sys.stderr.write("grader: no case matches the selection\n")
+    except OSError as e:
+        sys.stderr.write(f"grader: {e.filename or ''}{': ' if e.filename else ''}{e.strerror or e}\n")
         return 2
+    write_reports(args, g, elapsed)
     per, got, total = scores(g.cases, g.verdicts)
-    report = text_report(g, elapsed)
-    sys.stdout.write(report.splitlines()[-1] + "\n" if args.quiet else report)
-    if args.results:
-        with open(args.results, "w") as fh:
-            json.dump(gradescope_results(g, elapsed), fh, indent=2)
+    if args.classroom:
+        try:
+            platforms.append_github_output(classroom_output_line(classroom_result(g, elapsed)))
+        except OSError as e:
+            sys.stderr.write(f"grader: {e}\n")
+            return 2
+        sys.stdout.write(f"Points {got}/{total}\n")
+        return 0  # the reporter step marks the run failed when a case failed
     return 0 if got == total else 1
 
 

@@ -1,7 +1,10 @@
 """Reports of a grading: the text report, Gradescope's results.json, and the
 helpers that show expected next to observed. grader.py decides the verdicts;
 this module only presents them."""
+import base64
+import html
 import json
+import xml.etree.ElementTree as ET
 
 SHOW_CHARS = 600  # of a value in a report: a flood is cut, and says so
 SHOW_ITEMS = 12   # of a list
@@ -29,7 +32,7 @@ def failure_text(case, v):
     lines = [f"{case['id']} ({v['verdict']}): {case['description']}",
              f"  requirement: {case['requirement']}"]
     if v.get("reason"):
-        lines.append(f"  why: {v['reason']}")
+        lines.append(f"  what happened: {v['reason']}")
     for key in sorted(set(v.get("expected", {})) | set(v.get("observed", {}))):
         if key in v.get("mismatch", [key]):
             lines.append(f"  {key}:")
@@ -54,12 +57,28 @@ def scores(cases, verdicts):
     return per, sum(s[0] for s in per.values()), sum(s[1] for s in per.values())
 
 
-def text_report(g, elapsed):
+STATUS_WORD = {"pass": "pass", "fail": "FAIL", "timeout": "TIME", "error": "ERR "}
+COLOUR = {"pass": "\x1b[32m", "fail": "\x1b[31m", "timeout": "\x1b[33m", "error": "\x1b[35m",
+          "bold": "\x1b[1m", "dim": "\x1b[2m", "reset": "\x1b[0m"}
+
+
+def failures_first(cases, verdicts, program):
+    """The program's cases that ran, failures first, each in case-file order."""
+    ran = [c for c in cases if c["program"] == program and c["id"] in verdicts]
+    return sorted(ran, key=lambda c: verdicts[c["id"]]["verdict"] == "pass")
+
+
+def text_report(g, elapsed, colour=False):
+    """The report a TA or student reads: builds, a compact table per program
+    (failures first), the details of every failure, the total."""
+    def paint(text, key):
+        return f"{COLOUR[key]}{text}{COLOUR['reset']}" if colour else text
+
     per, got, total = scores(g.cases, g.verdicts)
     out = [f"Grading {g.submission}", ""]
     for p, b in g.built.items():
         warn = b["messages"].count("warning:")
-        state = "ok" if b["ok"] else "DOES NOT COMPILE"
+        state = "ok" if b["ok"] else paint("DOES NOT COMPILE", "fail")
         out.append(f"  build {p}.c: {state}" + (f" ({warn} warning{'s' if warn != 1 else ''})" if warn else ""))
         if b["messages"]:
             out += ["      " + line for line in b["messages"].splitlines()[:20]]
@@ -67,14 +86,21 @@ def text_report(g, elapsed):
     for p in per:
         if per[p][1] == 0:
             continue
-        out.append(f"{p:<20} {per[p][0]:>3}/{per[p][1]}")
-        for c in g.cases:
-            v = g.verdicts.get(c["id"])
-            if c["program"] == p and v and v["verdict"] != "pass":
+        full = per[p][0] == per[p][1]
+        out.append(paint(f"{p:<20} {per[p][0]:>3}/{per[p][1]}", "bold" if full else "fail"))
+        ordered = failures_first(g.cases, g.verdicts, p)
+        for c in ordered:
+            v = g.verdicts[c["id"]]["verdict"]
+            pts = c["points"] if v == "pass" else 0
+            out.append(f"  {paint(STATUS_WORD.get(v, v), v)} {pts:>2}/{c['points']:<2} {c['id']:<28} {c['description']}")
+        for c in ordered:
+            v = g.verdicts[c["id"]]
+            if v["verdict"] != "pass":
                 out.append("  " + failure_text(c, v).replace("\n", "\n  "))
+        out.append("")
     if g.isolation_in_force():
-        out += ["", f"isolation: {g.isolation_in_force()}"]
-    out += ["", f"Total: {got}/{total}  ({elapsed:.1f} s)"]
+        out += [paint(f"isolation: {g.isolation_in_force()}", "dim"), ""]
+    out.append(paint(f"Total: {got}/{total}  ({elapsed:.1f} s)", "bold"))
     return "\n".join(out) + "\n"
 
 
@@ -101,3 +127,297 @@ def gradescope_results(g, elapsed):
     return results
 
 
+
+
+def junit_xml(g, elapsed):
+    """JUnit XML: one testsuite per program, one testcase per case."""
+    suites = ET.Element("testsuites", name="sockets", time=f"{elapsed:.3f}")
+    per, _, _ = scores(g.cases, g.verdicts)
+    for p in per:
+        ran = [c for c in g.cases if c["program"] == p and c["id"] in g.verdicts]
+        if not ran:
+            continue
+        bad = [c for c in ran if g.verdicts[c["id"]]["verdict"] != "pass"]
+        errors = [c for c in bad if g.verdicts[c["id"]]["verdict"] == "error"]
+        suite = ET.SubElement(suites, "testsuite", name=p, tests=str(len(ran)),
+                              failures=str(len(bad) - len(errors)), errors=str(len(errors)),
+                              time=f"{sum(g.verdicts[c['id']].get('time_ms', 0) for c in ran) / 1000:.3f}")
+        for c in ran:
+            v = g.verdicts[c["id"]]
+            tc = ET.SubElement(suite, "testcase", classname=f"sockets.{p}", name=c["id"],
+                               time=f"{v.get('time_ms', 0) / 1000:.3f}")
+            ET.SubElement(tc, "properties").extend([
+                ET.Element("property", name="points", value=str(c["points"])),
+                ET.Element("property", name="category", value=c["category"]),
+                ET.Element("property", name="verdict", value=v["verdict"])])
+            if v["verdict"] != "pass":
+                kind = "error" if v["verdict"] == "error" else "failure"
+                ET.SubElement(tc, kind, message=v.get("reason") or v["verdict"],
+                              type=v["verdict"]).text = failure_text(c, v)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def classroom_result(g, elapsed, fault=None):
+    """The result a GitHub Classroom grader step hands to autograding-grading-reporter
+    (version 1, status pass/fail/error, max_score, tests[] with partial credit)."""
+    per, got, total = scores(g.cases, g.verdicts) if g else ({}, 0, 0)
+    tests = []
+    for c in (g.cases if g else []):
+        v = g.verdicts.get(c["id"])
+        if v is None:
+            continue
+        passed = v["verdict"] == "pass"
+        tests.append({"name": f"{c['id']}: {c['description']}", "status": "pass" if passed else "fail",
+                      "score": c["points"] if passed else 0, "max_score": c["points"],
+                      "message": c["requirement"] if passed else failure_text(c, v),
+                      "test_code": c["scenario"], "filename": f"{c['program']}.c", "line_no": 0,
+                      "duration": int(v.get("time_ms", 0))})
+    status = "error" if fault else ("pass" if got == total else "fail")
+    result = {"version": 1, "status": status, "max_score": total, "tests": tests}
+    if fault:
+        result["tests"] = [{"name": "grader", "status": "error", "score": 0, "message": fault,
+                            "test_code": "", "filename": "", "line_no": 0, "duration": 0}]
+    return result
+
+
+def classroom_output_line(result):
+    """The line a grader step appends to $GITHUB_OUTPUT."""
+    return "result=" + base64.b64encode(json.dumps(result).encode()).decode() + "\n"
+
+
+# ---------------------------------------------------------------- HTML
+
+CSS = """
+body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;color:#222;padding:0 1em}
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}
+.bar{background:#eee;border-radius:4px;height:14px;width:20em;display:inline-block;vertical-align:middle}
+.bar>span{display:block;height:100%;border-radius:4px;background:#2a8a3e}
+.bar.partial>span{background:#d08a00}.bar.low>span{background:#c0392b}
+table{border-collapse:collapse;width:100%;margin:.5em 0}
+td,th{border-bottom:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:top}
+.pass{color:#2a8a3e;font-weight:600}.fail,.error{color:#c0392b;font-weight:600}.timeout{color:#b36b00;font-weight:600}
+details{margin:.4em 0 1em 1em;border-left:3px solid #c0392b;padding-left:.8em}
+pre{background:#f6f6f6;padding:.4em;white-space:pre-wrap;word-break:break-all;margin:.2em 0}
+mark{background:#ffd54f;outline:1px solid #c0392b}
+.hint{background:#eef6ff;padding:.4em;border-radius:4px}
+.transcript td{font-family:monospace;font-size:.85em}
+small{color:#666}
+"""
+
+
+def first_difference(a, b):
+    """Where two compared values first differ: (path, byte index) for bytes and
+    strings inside them, or None. path is the list index for a list of values."""
+    if isinstance(a, list) and isinstance(b, list):
+        for i in range(max(len(a), len(b))):
+            if i >= len(a) or i >= len(b) or a[i] != b[i]:
+                inner = first_difference(a[i], b[i]) if i < len(a) and i < len(b) else None
+                return (i, inner[1] if inner else 0)
+        return None
+    if isinstance(a, dict) and isinstance(b, dict) and "hex" in a and "hex" in b:
+        x, y = a["hex"].split(), b["hex"].split()
+        for i in range(max(len(x), len(y))):
+            if i >= len(x) or i >= len(y) or x[i] != y[i]:
+                return (None, i)
+        return None
+    if isinstance(a, str) and isinstance(b, str) and a != b:
+        n = next((i for i, (p, q) in enumerate(zip(a, b)) if p != q), min(len(a), len(b)))
+        return (None, n)
+    return None if a == b else (None, None)
+
+
+def byte_char(h):
+    c = int(h, 16)
+    return {10: "\\n", 9: "\\t", 13: "\\r", 92: "\\\\"}.get(c, chr(c) if 32 <= c < 127 else f"\\x{h}")
+
+
+def html_value(value, mark=None):
+    """A compared value as HTML: bytes as text and hex, the byte at index mark highlighted."""
+    if isinstance(value, dict) and "hex" in value:
+        cells = value["hex"].split()[:2000]
+        text = "".join(f"<mark>{html.escape(byte_char(h))}</mark>" if i == mark else html.escape(byte_char(h))
+                       for i, h in enumerate(cells))
+        hexs = " ".join(f"<mark>{h}</mark>" if i == mark else h for i, h in enumerate(cells))
+        if mark is not None and mark >= len(cells):
+            text += "<mark>&#8709;</mark>"
+            hexs += " <mark>(ends)</mark>"
+        extra = "".join(f" <small>{html.escape(k)}: {html.escape(str(v))}</small>"
+                        for k, v in value.items() if k not in ("text", "hex"))
+        return f"<pre>text: \"{text}\"\nhex:  {hexs or '-'}</pre>{extra}"
+    if isinstance(value, str):
+        if mark is not None and mark <= len(value):
+            return (f"<pre>{html.escape(value[:mark])}<mark>{html.escape(value[mark:mark + 1]) or '&#8709;'}</mark>"
+                    f"{html.escape(value[mark + 1:])}</pre>")
+        return f"<pre>{html.escape(value)}</pre>"
+    return f"<pre>{html.escape(json.dumps(value, indent=1, ensure_ascii=False))}</pre>"
+
+
+def html_compare(expected, observed):
+    """Expected next to observed, the first differing byte marked in both."""
+    diff = first_difference(expected, observed)
+    if isinstance(expected, list) or isinstance(observed, list):
+        rows = []
+        e, o = expected or [], observed or []
+        for i in range(max(len(e), len(o))):
+            m = diff[1] if diff and diff[0] == i else None
+            ev = html_value(e[i], m) if i < len(e) else "<pre>(none)</pre>"
+            ov = html_value(o[i], m) if i < len(o) else "<pre>(none)</pre>"
+            flag = " &#9664; first difference" if diff and diff[0] == i else ""
+            rows.append(f"<tr><td>{i + 1}{flag}</td><td>{ev}</td><td>{ov}</td></tr>")
+        return "".join(rows)
+    m = diff[1] if diff else None
+    return f"<tr><td></td><td>{html_value(expected, m)}</td><td>{html_value(observed, m)}</td></tr>"
+
+
+def html_transcript(events):
+    rows = []
+    for e in events[:300]:
+        text = html.escape(e.get("text", ""))
+        hexs = html.escape(e.get("hex", ""))
+        rows.append(f"<tr><td>{e.get('t_ms', '')}</td><td>{html.escape(e.get('who', ''))}</td>"
+                    f"<td>{html.escape(e.get('what', ''))}</td><td>{text}</td><td>{hexs}</td></tr>")
+    more = f"<tr><td colspan=5>... {len(events) - 300} more events</td></tr>" if len(events) > 300 else ""
+    return ("<table class=transcript><tr><th>ms</th><th>who</th><th>what</th><th>text</th><th>hex</th></tr>"
+            + "".join(rows) + more + "</table>")
+
+
+def score_bar(got, total):
+    pct = 100 * got / total if total else 0
+    kind = "" if got == total else ("partial" if pct >= 50 else "low")
+    return f'<span class="bar {kind}" title="{got}/{total}"><span style="width:{pct:.1f}%"></span></span>'
+
+
+def html_report(g, elapsed):
+    """One self-contained HTML page (no scripts, no fetches): a score bar per
+    program, every case with its requirement, status and points, and for a failure
+    the transcript, expected next to observed with the first differing byte marked,
+    and the hint."""
+    per, got, total = scores(g.cases, g.verdicts)
+    esc = html.escape
+    out = ["<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
+           f"<title>Sockets grading: {got}/{total}</title><style>{CSS}</style></head><body>",
+           f"<h1>Sockets homework: {got}/{total} {score_bar(got, total)}</h1>",
+           f"<p><small>{esc(str(g.submission))} &middot; graded in {elapsed:.1f} s"
+           + (f" &middot; isolation {esc(g.isolation_in_force())}" if g.isolation_in_force() else "")
+           + "</small></p>", "<table>"]
+    for p in per:
+        if per[p][1]:
+            out.append(f'<tr><td><a href="#{p}">{p}</a></td><td>{per[p][0]}/{per[p][1]}</td>'
+                       f"<td>{score_bar(*per[p])}</td></tr>")
+    out.append("</table>")
+    for p in per:
+        if not per[p][1]:
+            continue
+        b = g.built.get(p, {"ok": True, "messages": ""})
+        out.append(f'<h2 id="{p}">{p} &nbsp; {per[p][0]}/{per[p][1]} {score_bar(*per[p])}</h2>')
+        if b["messages"]:
+            out.append(f"<details{' open' if not b['ok'] else ''}><summary>compiler: "
+                       f"{'does not compile' if not b['ok'] else 'warnings'}</summary>"
+                       f"<pre>{esc(b['messages'])}</pre></details>")
+        out.append("<table><tr><th>status</th><th>points</th><th>case</th><th>requirement</th></tr>")
+        ordered = failures_first(g.cases, g.verdicts, p)
+        for c in ordered:
+            v = g.verdicts[c["id"]]
+            pts = c["points"] if v["verdict"] == "pass" else 0
+            out.append(f'<tr><td class="{v["verdict"]}">{v["verdict"]}</td><td>{pts}/{c["points"]}</td>'
+                       f'<td><a href="#{c["id"]}">{esc(c["id"])}</a><br><small>{esc(c["description"])}</small></td>'
+                       f"<td>{esc(c['requirement'])}</td></tr>")
+        out.append("</table>")
+        for c in ordered:
+            v = g.verdicts[c["id"]]
+            if v["verdict"] == "pass":
+                continue
+            out.append(f'<details open id="{c["id"]}"><summary><b>{esc(c["id"])}</b> '
+                       f'<span class="{v["verdict"]}">{v["verdict"]}</span>: {esc(c["description"])}</summary>')
+            out.append(f"<p>{esc(c['requirement'])}</p>")
+            if c.get("why"):
+                out.append(f"<p><small><b>Why it matters:</b> {esc(c['why'])}</small></p>")
+            if v.get("reason"):
+                out.append(f"<p><b>What happened:</b> {esc(v['reason'])}</p>")
+            for key in v.get("mismatch", sorted(v.get("observed", {}))):
+                out.append(f"<p><b>{esc(key)}</b></p><table><tr><th></th><th>expected (reference)</th>"
+                           f"<th>observed (yours)</th></tr>"
+                           + html_compare(v.get("expected", {}).get(key), v.get("observed", {}).get(key))
+                           + "</table>")
+            if v.get("hint"):
+                out.append(f'<p class="hint"><b>Hint:</b> {esc(v["hint"])}</p>')
+            if v.get("transcript"):
+                out.append("<details><summary>transcript: who sent what</summary>"
+                           + html_transcript(v["transcript"]) + "</details>")
+            out.append("</details>")
+    out.append("</body></html>\n")
+    return "\n".join(out)
+
+
+def svg_bars(items, width=640, bar=16, label_width=260, colour="#2a8a3e"):
+    """Horizontal bars as inline SVG: items are (label, value 0..1, text)."""
+    height = bar * len(items) + 4
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
+    for i, (label, value, text) in enumerate(items):
+        y = i * bar + 2
+        w = max(0.0, min(1.0, value)) * (width - label_width - 60)
+        out.append(f'<text x="{label_width - 6}" y="{y + bar - 4}" font-size="12" text-anchor="end">'
+                   f"{html.escape(label)}</text>"
+                   f'<rect x="{label_width}" y="{y + 2}" width="{w:.1f}" height="{bar - 4}" fill="{colour}"/>'
+                   f'<text x="{label_width + w + 4:.1f}" y="{y + bar - 4}" font-size="12">{html.escape(text)}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def svg_histogram(totals, top, bins=10, width=640, height=180):
+    """The class's score distribution as inline SVG columns."""
+    counts = [0] * bins
+    for t in totals:
+        counts[min(bins - 1, int(bins * t / top)) if top else 0] += 1
+    peak = max(counts) or 1
+    col = (width - 40) / bins
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 30}" role="img">']
+    for i, n in enumerate(counts):
+        h = (height - 20) * n / peak
+        x = 20 + i * col
+        lo, hi = round(top * i / bins), round(top * (i + 1) / bins)
+        out.append(f'<rect x="{x + 2:.1f}" y="{height - h:.1f}" width="{col - 4:.1f}" height="{h:.1f}" fill="#3b6fb6"/>'
+                   f'<text x="{x + col / 2:.1f}" y="{height - h - 4:.1f}" font-size="12" text-anchor="middle">{n}</text>'
+                   f'<text x="{x + col / 2:.1f}" y="{height + 16}" font-size="11" text-anchor="middle">{lo}-{hi}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def summary_html(batch_dir, rows, failures, cases):
+    """The class at a glance: the score distribution and every case's pass rate,
+    hardest first, as inline SVG (no scripts, no fetches). rows are grades.csv rows."""
+    graded = [r for r in rows if r[-1] == "graded"]
+    top = max((r[2] for r in graded), default=0)
+    rates = sorted(((c["id"], 1 - failures.get(c["id"], 0) / len(graded)) for c in cases), key=lambda x: (x[1], x[0])) \
+        if graded else []
+    esc = html.escape
+    out = ["<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Class summary</title>",
+           f"<style>{CSS}</style></head><body><h1>Class summary</h1>",
+           f"<p><small>{esc(str(batch_dir))} &middot; {len(rows)} submissions, {len(graded)} graded</small></p>",
+           "<h2>Score distribution</h2>", svg_histogram([r[1] for r in graded], top),
+           "<h2>Pass rate per case (hardest first)</h2>",
+           svg_bars([(cid, rate, f"{round(100 * rate)}%") for cid, rate in rates]),
+           "<h2>Submissions</h2><table><tr><th>name</th><th>total</th><th>status</th></tr>"]
+    for r in rows:
+        score = f"{r[1]}/{r[2]} {score_bar(r[1], r[2])}" if r[-1] == "graded" else ""
+        out.append(f"<tr><td>{esc(r[0])}</td><td>{score}</td><td>{esc(r[-1])}</td></tr>")
+    out.append("</table></body></html>\n")
+    return "\n".join(out)
+
+
+def explain_text(case, mistakes):
+    """What a case checks, why it matters, and the usual mistakes behind a failure."""
+    params = json.dumps(case.get("params", {}), ensure_ascii=False)
+    lines = [f"{case['id']}  ({case['program']}, {case['category']}, {case['points']} points)",
+             f"  {case['description']}", "",
+             "What it checks:", f"  {case['requirement']}", ""]
+    if case.get("why"):
+        lines += ["Why it matters:", f"  {case['why']}", ""]
+    lines += ["How it is checked:",
+              f"  scenario {case['scenario']} with {params}; the verdict compares "
+              f"{', '.join(case['compare'])} with what the reference programs did in the same scenario (recorded once, then cached).", ""]
+    if mistakes:
+        lines += ["Usual mistakes behind a failure:"] + [f"  - {m}" for m in mistakes] + [""]
+    if case.get("hint"):
+        lines += ["Hint:", f"  {case['hint']}"]
+    return "\n".join(lines) + "\n"

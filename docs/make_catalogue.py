@@ -22,11 +22,12 @@ def catalogue():
         points = sum(c["points"] for c in doc["cases"])
         total += points
         out += [f"## {doc['program']} ({points} points)", "",
-                "| id | points | category | requirement | scenario | compares |",
-                "|---|---|---|---|---|---|"]
+                "| id | points | category | requirement | why | scenario | compares |",
+                "|---|---|---|---|---|---|---|"]
         for c in doc["cases"]:
             req = c["requirement"].replace("|", "\\|")
-            out.append(f"| `{c['id']}` | {c['points']} | {c['category']} | {req} | {c['scenario']} "
+            why = c["why"].replace("|", "\\|")
+            out.append(f"| `{c['id']}` | {c['points']} | {c['category']} | {req} | {why} | {c['scenario']} "
                        f"| {', '.join(c['compare'])} |")
         out.append("")
     out.append(f"Total: {total} points.")

@@ -8,7 +8,7 @@
 #include "scenario.h"
 
 static const char *const known_keys[] = {
-	"id", "description", "requirement", "category", "points", "scenario",
+	"id", "description", "requirement", "why", "category", "points", "scenario",
 	"params", "compare", "hint", "hidden", "program", NULL,
 };
 
@@ -45,7 +45,7 @@ int case_check(json_t *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	static const char *const strings[] = { "description", "requirement", "category", "scenario", NULL };
+	static const char *const strings[] = { "description", "requirement", "why", "category", "scenario", NULL };
 	for (int i = 0; strings[i]; i++)
 		if (!json_is_string(json_object_get(c, strings[i]))) {
 			snprintf(err, errlen, "case %s: \"%s\" must be a string", id, strings[i]);

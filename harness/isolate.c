@@ -65,12 +65,19 @@ static int hide_paths(char *const hide[], int nhide, char *err, size_t errlen)
 		snprintf(err, errlen, "making mounts private: %s", strerror(errno));
 		return -1;
 	}
-	for (int i = 0; i < nhide; i++)
-		if (mount("none", hide[i], "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			  "size=4k,mode=0555") < 0) {
+	for (int i = 0; i < nhide; i++) {
+		int inside = 0; /* already hidden with a folder above it */
+		for (int j = 0; j < nhide; j++) {
+			size_t n = strlen(hide[j]);
+			inside |= j != i && strncmp(hide[i], hide[j], n) == 0 && hide[i][n] == '/' &&
+				  strlen(hide[i]) > n;
+		}
+		if (!inside && mount("none", hide[i], "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				     "size=4k,mode=0555") < 0) {
 			snprintf(err, errlen, "hiding %s: %s", hide[i], strerror(errno));
 			return -1;
 		}
+	}
 	return 0;
 }
 

@@ -13,11 +13,19 @@ def test_case_catalogue_is_current():
         "docs/CASES.md is stale: python3 docs/make_catalogue.py > docs/CASES.md"
 
 
-def test_readme_prerequisites_match_ci():
+def test_package_lists_agree():
+    """README's prerequisites, .ci/run, the Gradescope setup.sh and the Classroom
+    workflow install the same packages (platforms.PACKAGES)."""
+    sys.path.insert(0, str(ROOT))
+    import platforms
+    want = sorted(platforms.PACKAGES.split())
     readme = (ROOT / "README.md").read_text()
-    line = re.search(r"apt-get install -y (.+)", readme).group(1).split()
-    ci = re.search(r'PACKAGES="(.+)"', (ROOT / ".ci" / "run").read_text()).group(1).split()
-    assert sorted(line) == sorted(ci)
+    assert sorted(re.search(r"apt-get install -y (.+)", readme).group(1).split()) == want
+    ci = re.search(r'\nPACKAGES="(.+)"', (ROOT / ".ci" / "run").read_text()).group(1).split()
+    assert sorted(ci) == want
+    assert platforms.PACKAGES in platforms.SETUP_SH
+    workflow = (ROOT / "student_template" / ".github" / "workflows" / "classroom.yml").read_text()
+    assert platforms.PACKAGES in workflow
 
 
 def test_readme_names_the_test_command_ci_runs():

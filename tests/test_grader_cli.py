@@ -1,8 +1,10 @@
 """The grader's command line: bad input, compile failures, selection, results.json."""
 import json
 import os
+import pathlib
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -97,7 +99,8 @@ def write_case_file(folder, cases, program="tcp_qq_srver"):
 
 HIDDEN_CASE = {
     "id": "ta.qq_three_in_a_row", "description": "three connections in a row (hidden)",
-    "requirement": "Connections 1..3 get their numbers.", "category": "core", "points": 5,
+    "requirement": "Connections 1..3 get their numbers.", "why": "A TA's own check.", "category": "core",
+    "points": 5,
     "scenario": "tcp_server", "params": {"connections": [{"repeat": 3}]}, "compare": ["replies"],
     "hint": "Count every connection.", "hidden": True,
 }
@@ -166,3 +169,22 @@ def test_no_pytest_anywhere_names_the_fix():
                           text=True, env=env, timeout=60)
     assert proc.returncode == 2
     assert proc.stderr == "grader: pytest is missing: run  apt-get install -y python3-pytest python3-pytest-xdist\n"
+
+
+def test_a_probe_fault_is_exit_2_never_a_score(tmp_path):
+    """A probe that records the reference but then fails must not read as 0/0 = full marks."""
+    build = tmp_path / "build"
+    (build / "harness").mkdir(parents=True)
+    real = ROOT / "build" / "harness" / "probe"
+    if os.environ.get("GRADER_BUILD"):
+        real = pathlib.Path(os.environ["GRADER_BUILD"]) / "harness" / "probe"
+    fake = build / "harness" / "probe"
+    fake.write_text(f"""#!/bin/sh
+case " $* " in *" --expected "*) echo "probe: simulated fault" >&2; exit 2;; esac
+exec {real} "$@"
+""")
+    fake.chmod(0o755)
+    proc = subprocess.run([sys.executable, str(ROOT / "grader.py"), str(ROOT / "reference"), "-k", "us.hex_message"],
+                          capture_output=True, text=True, env=dict(os.environ, GRADER_BUILD=str(build)), timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr == "grader: probe: simulated fault\n"

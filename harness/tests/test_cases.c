@@ -10,9 +10,10 @@
 /* A case that passes every check. */
 static json_t *valid_case(const char *id)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:{s:[{s:s, s:b}]}, s:[s], s:s, s:b}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:{s:[{s:s, s:b}]}, s:[s], s:s, s:b}",
 			 "id", id, "description", "first connection gets Connection 1!",
 			 "requirement", "The k-th accepted connection gets `Connection k!\\n`.",
+			 "why", "Clients parse the reply byte for byte.",
 			 "category", "core", "points", 3, "scenario", "tcp_server",
 			 "params", "connections", "send", "", "read", 1,
 			 "compare", "replies", "hint", "Write exactly \"Connection %d!\\n\".",
@@ -56,7 +57,7 @@ static void test_case_check(void)
 
 	/* the same, from text; the optional fields left out; an id with digits and _ */
 	c = json_loads("{\"id\": \"echo.sr_2\", \"description\": \"d\", \"requirement\": \"r\","
-		       " \"category\": \"hygiene\", \"points\": 1, \"scenario\": \"bad_args\","
+		       " \"why\": \"w\", \"category\": \"hygiene\", \"points\": 1, \"scenario\": \"bad_args\","
 		       " \"compare\": [\"exit\", \"stderr\"]}", 0, NULL);
 	CHECK(c != NULL);
 	CHECK_INT(case_check(c, err, sizeof err), 0);
@@ -124,6 +125,10 @@ static void test_case_check(void)
 	expect_reject("hidden a string", "hidden", json_string("no"), W("hidden"));
 	expect_reject("missing description", "description", NULL, W("description"));
 	expect_reject("missing requirement", "requirement", NULL, W("requirement"));
+	expect_reject("missing why", "why", NULL, W("qq.first_connection", "\"why\"", "string"));
+	expect_reject("why a number", "why", json_integer(1), W("\"why\"", "string"));
+	expect_reject("why an array", "why", json_pack("[s]", "a reason"), W("\"why\"", "string"));
+	expect_reject("why null", "why", json_null(), W("\"why\"", "string"));
 
 	/* not an object at all */
 	json_t *arr = json_array();
@@ -162,7 +167,7 @@ static int starts_with(const char *s, const char *prefix)
 
 static void test_cases_load(void)
 {
-	char good[64], good2[64], broken[64], dup[64], shape1[64], shape2[64], shape3[64], badcase[64];
+	char good[64], good2[64], broken[64], dup[64], shape1[64], shape2[64], shape3[64], badcase[64], nowhy[64];
 	char err[1024];
 
 	char *text = case_file_text("tcp_qq_srver", json_pack("[o, o]", valid_case("qq.one"), valid_case("qq.two")));
@@ -254,6 +259,21 @@ static void test_cases_load(void)
 	CHECK(strstr(err, "pionts") != NULL);
 	json_decref(all);
 
+	/* a case without "why" inside a file: the file name, the case and the field */
+	json_t *bare = valid_case("qq.bare");
+	json_object_del(bare, "why");
+	text = case_file_text("tcp_qq_srver", json_pack("[o, o]", valid_case("qq.one"), bare));
+	temp_file(nowhy, text);
+	free(text);
+	char *files9[] = { nowhy };
+	strcpy(err, "");
+	all = cases_load(files9, 1, err, sizeof err);
+	CHECK(all == NULL);
+	CHECK(starts_with(err, nowhy));
+	CHECK(strstr(err, "qq.bare") != NULL);
+	CHECK(strstr(err, "\"why\"") != NULL);
+	json_decref(all);
+
 	/* a file that does not exist */
 	char *files8[] = { "/tmp/test_cases_no_such_file.json" };
 	strcpy(err, "");
@@ -262,7 +282,7 @@ static void test_cases_load(void)
 	CHECK(starts_with(err, "/tmp/test_cases_no_such_file.json"));
 	json_decref(all);
 
-	const char *paths[] = { good, good2, broken, dup, shape1, shape2, shape3, badcase };
+	const char *paths[] = { good, good2, broken, dup, shape1, shape2, shape3, badcase, nowhy };
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
 		unlink(paths[i]);
 }

@@ -1,0 +1,90 @@
+"""Where courses already grade: GitHub Classroom's grader-step output and
+Gradescope's autograder zip. grader.py grades; this module hands the result over."""
+import os
+import stat
+import zipfile
+
+# The Debian packages a grading needs: the README's prerequisites line, .ci/run,
+# the Gradescope setup.sh and the Classroom workflow install these (tests/test_docs.py
+# keeps them equal).
+PACKAGES = "gcc make cmake pkg-config libjansson-dev python3 python3-pytest python3-pytest-xdist"
+
+# What the autograder zip carries of this tree (relative paths; folders whole).
+SHIPPED = ["grader.py", "reports.py", "platforms.py", "CMakeLists.txt", "CMakePresets.json",
+           "harness", "reference", "cases"]
+
+SETUP_SH = f"""#!/usr/bin/env bash
+# Gradescope runs this once when it builds the autograder image.
+set -euo pipefail
+ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
+if [ -z "${{AUTOGRADER_SKIP_APT:-}}" ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq {PACKAGES}
+fi
+cmake -S "$ROOT/source" -B "$ROOT/source/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$ROOT/source/build" --target probe -j2 >/dev/null
+"""
+
+RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Gradescope runs this for every submission; the scores go to results/results.json.
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+mkdir -p "$ROOT/results"
+SUB="$ROOT/submission"
+# a student may upload the files inside a folder: grade the folder that holds them
+found=$(find "$SUB" -maxdepth 3 -name unix_d_server.c -printf '%h\\n' 2>/dev/null | sort | head -n 1)
+[ -n "$found" ] && SUB="$found"
+EXTRA=()
+for d in "$ROOT"/source/cases_extra/*/; do [ -d "$d" ] && EXTRA+=(--cases "$d"); done
+cd "$ROOT/source"
+python3 grader.py "$SUB" --results "$ROOT/results/results.json" "${EXTRA[@]}"
+rc=$?
+if [ "$rc" -gt 1 ]; then
+  printf '{"score": 0, "output": "The grader itself failed (exit %s). Please tell the course staff."}\\n' "$rc" \\
+    > "$ROOT/results/results.json"
+fi
+exit 0
+"""
+
+
+def append_github_output(line):
+    """Appends a line to the file $GITHUB_OUTPUT names (a grader step's outputs)."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if not path:
+        raise OSError("GITHUB_OUTPUT is not set: --classroom runs as a step of a GitHub Actions workflow")
+    with open(path, "a") as fh:
+        fh.write(line)
+
+
+def gradescope_package(root, out_zip, case_dirs=()):
+    """Writes Gradescope's autograder zip: setup.sh and run_autograder at the top,
+    the grader's tree beside them, a TA's case folders as cases_extra/N/."""
+    def add_file(z, src, arcname, mode=0o644):
+        info = zipfile.ZipInfo(arcname, date_time=(2026, 1, 1, 0, 0, 0))  # same bytes every build
+        info.external_attr = (stat.S_IFREG | mode) << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with open(src, "rb") as fh:
+            z.writestr(info, fh.read())
+
+    def add_text(z, text, arcname, mode):
+        info = zipfile.ZipInfo(arcname, date_time=(2026, 1, 1, 0, 0, 0))
+        info.external_attr = (stat.S_IFREG | mode) << 16
+        z.writestr(info, text)
+
+    with zipfile.ZipFile(out_zip, "w") as z:
+        add_text(z, SETUP_SH, "setup.sh", 0o755)
+        add_text(z, RUN_AUTOGRADER, "run_autograder", 0o755)
+        for item in SHIPPED:
+            path = os.path.join(root, item)
+            if os.path.isfile(path):
+                add_file(z, path, item)
+                continue
+            for dirpath, dirnames, filenames in os.walk(path):
+                dirnames[:] = sorted(d for d in dirnames if d not in ("build", "__pycache__"))
+                for fn in sorted(filenames):
+                    full = os.path.join(dirpath, fn)
+                    add_file(z, full, os.path.relpath(full, root))
+        for i, d in enumerate(case_dirs):
+            for fn in sorted(os.listdir(d)):
+                if fn.endswith(".json"):
+                    add_file(z, os.path.join(d, fn), f"cases_extra/{i + 1}/{fn}")
