@@ -24,7 +24,9 @@ checks them, this file builds, runs and scores. See docs/DESIGN.md.
 """
 import os
 import sys
+import time
 
+T_START = time.monotonic()  # for the timing breakdown (GRADER_TIMING=1)
 PYTEST_FIX = "apt-get install -y python3-pytest python3-pytest-xdist"
 
 try:
@@ -50,7 +52,6 @@ import statistics
 import subprocess
 import tempfile
 import threading
-import time
 import traceback
 
 import platforms
@@ -209,15 +210,23 @@ def oracle(files):
 
 class Grading:
     """One grading: what was built, which cases, their verdicts. Registered as a
-    pytest plugin; the tests in this module read it through the `grading` fixture."""
+    pytest plugin; the tests in this module read it through the `grading` fixture.
 
-    def __init__(self, submission, files, cases, built, peers, expected, isolation="auto", hide=()):
+    Each program is a pipeline of its own: compile, then run its cases in the
+    probe as soon as it is built, the five pipelines side by side. start() may
+    run before pytest has even collected (when every case is selected), so the
+    builds and probes overlap pytest's own start-up."""
+
+    def __init__(self, submission, files, cases, peers, expected, isolation="auto", hide=(), work=None):
         self.submission, self.files, self.cases = submission, files, cases
-        self.built, self.peers, self.expected = built, peers, expected
+        self.peers, self.expected, self.work = peers, expected, work
         self.isolation, self.hide = isolation, list(hide)  # passed on to the probe
+        self.built = dict.fromkeys(PROGRAMS)  # program -> compile result, in the lecture's order
         self.selected = []  # case ids pytest kept after -k
         self.verdicts = {}
         self.fault = None
+        self.timing = {}  # seconds per phase, for GRADER_TIMING=1 and bench/
+        self._pool = self._futures = None
 
     def isolation_in_force(self):
         """What the probe said about its isolation (the first verdict that says it)."""
@@ -240,24 +249,40 @@ class Grading:
             raise
         return self
 
-    def run(self):
-        """Runs the selected cases, one probe per program, programs in parallel."""
-        by_program = {}
+    def start(self, selected):
+        """Starts the five pipelines (compile, then the program's selected cases)."""
+        self.selected = list(selected)
+        self.t_start = time.monotonic()
+        by_program = {p: [] for p in PROGRAMS}
         for c in self.cases:
             if c["id"] in self.selected:
                 by_program.setdefault(c["program"], []).append(c["id"])
-        jobs = {}
-        with concurrent.futures.ThreadPoolExecutor(len(PROGRAMS)) as pool:
-            for program, ids in by_program.items():
-                b = self.built.get(program)
-                if b and b["ok"]:
-                    jobs[program] = pool.submit(run_probe, b["binary"], self.peers, self.files, self.expected, ids,
-                                                self.isolation, self.hide)
-                else:
-                    for cid in ids:
-                        self.verdicts[cid] = not_built(cid, program, b)
-            for program, job in jobs.items():
-                self.verdicts.update(job.result())
+        self._pool = concurrent.futures.ThreadPoolExecutor(len(by_program))
+        self._futures = [self._pool.submit(self._pipeline, p, ids) for p, ids in by_program.items()]
+
+    def _pipeline(self, program, ids):
+        t0 = time.monotonic()
+        b = self.built[program] = compile_program(self.submission, program, self.work)
+        self.timing[f"build {program}"] = time.monotonic() - t0
+        if not ids:
+            return {}
+        if not b["ok"]:
+            return {cid: not_built(cid, program, b) for cid in ids}
+        return run_probe(b["binary"], self.peers, self.files, self.expected, ids, self.isolation, self.hide)
+
+    def run(self):
+        """Runs the selected cases (starting the pipelines unless already started) and
+        collects their verdicts."""
+        if self._futures is None:
+            self.start(self.selected)
+        try:
+            for f in self._futures:
+                self.verdicts.update(f.result())
+        finally:
+            self._pool.shutdown()
+            builds = [v for k, v in self.timing.items() if k.startswith("build ")]
+            self.timing["build (longest)"] = max(builds, default=0)
+            self.timing["build+cases"] = time.monotonic() - self.t_start
 
 
 def not_built(cid, program, built):
@@ -363,9 +388,13 @@ def grade(args):
     files, cases, peers, expected = prepare(args.cases)
     work = tempfile.mkdtemp(prefix="grader-")
     try:
-        g = Grading(sub, files, cases, compile_all(sub, work), peers, expected, args.isolation,
-                    hidden_paths(args.cases))
+        g = Grading(sub, files, cases, peers, expected, args.isolation, hidden_paths(args.cases), work)
+        g.timing.update({"start-up": t0 - T_START, "oracle": time.monotonic() - t0})
+        if not args.k:
+            g.start([c["id"] for c in cases])  # every case: no need to wait for pytest's collection
+        t_pytest = time.monotonic()
         rc = run_pytest(g, args.k)
+        g.timing["pytest (overlapping)"] = time.monotonic() - t_pytest
         if g.fault:
             raise GraderError(g.fault)
         if rc not in (0, 1) and not (rc == 5 and not g.selected):
@@ -382,7 +411,7 @@ def select_ids(files, cases, k):
     """The ids of the cases -k keeps, as pytest decides it for one grading (collected once, not run)."""
     if not k:
         return [c["id"] for c in cases]
-    g = Grading(None, files, cases, {}, None, None)
+    g = Grading(None, files, cases, None, None)
     rc = run_pytest(g, k, "--collect-only")
     if rc not in (0, 5):
         raise GraderError(f"pytest failed to collect the cases (exit {int(rc)})")
@@ -397,8 +426,8 @@ def grade_without_pytest(submission, files, cases, peers, expected, selected, is
         raise GraderError(f"{submission}: not a folder")
     work = tempfile.mkdtemp(prefix="grader-")
     try:
-        g = Grading(submission, files, cases, compile_all(submission, work), peers, expected, isolation, hide)
-        g.selected = list(selected)
+        g = Grading(submission, files, cases, peers, expected, isolation, hide, work)
+        g.start(selected)
         g.run()
         missing = [cid for cid in g.selected if cid not in g.verdicts]
         if missing:
@@ -713,7 +742,11 @@ def main(argv=None):
     except OSError as e:
         sys.stderr.write(f"grader: {e.filename or ''}{': ' if e.filename else ''}{e.strerror or e}\n")
         return 2
+    t_reports = time.monotonic()
     write_reports(args, g, elapsed)
+    g.timing["reports"] = time.monotonic() - t_reports
+    if os.environ.get("GRADER_TIMING"):
+        sys.stderr.write("timing: " + ", ".join(f"{k} {v:.3f} s" for k, v in g.timing.items()) + "\n")
     per, got, total = scores(g.cases, g.verdicts)
     if args.classroom:
         try:

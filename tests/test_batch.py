@@ -149,16 +149,16 @@ def test_an_ungradable_submission_is_an_error_row_and_the_batch_goes_on(tmp_path
     import grader
     for name in ("crashes", "probe_fails", "fine"):
         (tmp_path / "class" / name).mkdir(parents=True)
-    real = grader.compile_all
+    real = grader.compile_program
 
-    def compile_all(src, out):
+    def compile_program(src, program, out):
         if src.endswith("crashes"):
             raise ZeroDivisionError("division by zero")
         if src.endswith("probe_fails"):
             raise grader.GraderError("the probe did not finish tcp_client within 600 s")
-        return real(src, out)
+        return real(src, program, out)
 
-    monkeypatch.setattr(grader, "compile_all", compile_all)
+    monkeypatch.setattr(grader, "compile_program", compile_program)
     args = ["--batch", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "-q"]
     assert grader.main(args) == 1
     assert read_csv(tmp_path / "out")[1:] == [
@@ -168,7 +168,7 @@ def test_an_ungradable_submission_is_an_error_row_and_the_batch_goes_on(tmp_path
     assert "ZeroDivisionError" in (tmp_path / "out" / "crashes" / "error.txt").read_text()
     assert not (tmp_path / "out" / "crashes" / "results.json").exists()
     assert "crashes: ZeroDivisionError" in (tmp_path / "out" / "summary.txt").read_text()
-    monkeypatch.setattr(grader, "compile_all", real)  # fixed: a rerun grades what failed, skips the rest
+    monkeypatch.setattr(grader, "compile_program", real)  # fixed: a rerun grades what failed, skips the rest
     capsys.readouterr()
     assert grader.main(args) == 0
     assert capsys.readouterr().err.splitlines()[0] == "skipped (already graded): fine"
