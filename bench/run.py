@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""The grading-speed benchmark: prints the machine and the three figures of
+docs/PERFORMANCE.md, each next to its target.
+
+    python3 bench/run.py [--runs 5] [--batch 100]
+
+A. A correct submission (the reference) graded end to end (build, every case,
+   results.json + HTML + JUnit reports, as a fresh process) against gcc -O2
+   compiling its five files one after another, interleaved, medians of --runs.
+   Target: grading <= 2x compiling.
+B. A submission whose five programs all hang: total time, and every case
+   reported as a timeout naming its wait. Target: <= 10 s.
+C. A batch of --batch submissions graded with --jobs 1 and with --jobs 2.
+   Target: --jobs 2 at least 1.7x faster.
+Exit 0 when every target is met, 1 otherwise.
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROGRAMS = ["unix_d_server", "unix_d_send", "tcp_qq_srver", "tcp_client", "tcp_echo_serverSR"]
+GRADER = [sys.executable, os.path.join(ROOT, "grader.py")]
+MIX = ["reference", "tests/submissions/variant_fork", "tests/submissions/variant_sr", "tests/submissions/lecture"]
+
+
+def machine():
+    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+                 platform.processor())
+    gcc = subprocess.run(["gcc", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    load = open("/proc/loadavg").read().split()[0]
+    return (f"{model}, {os.cpu_count()} CPUs, Linux {platform.release()}, {gcc}, "
+            f"Python {platform.python_version()}, load average {load} at start")
+
+
+def timed(cmd, **kw):
+    t0 = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    return time.monotonic() - t0, proc
+
+
+def compile_five(src, out):
+    for p in PROGRAMS:
+        subprocess.run(["gcc", "-std=gnu11", "-O2", "-o", os.path.join(out, p), os.path.join(src, p + ".c")],
+                       check=True, capture_output=True)
+
+
+def figure_a(tmp, runs):
+    sub = os.path.join(ROOT, "reference")
+    outs = ["--results", os.path.join(tmp, "r.json"), "--html", os.path.join(tmp, "r.html"),
+            "--junit", os.path.join(tmp, "r.xml"), "-q"]
+    warm, proc = timed(GRADER + [sub] + outs)  # records the oracle once, as any first grading does
+    assert proc.returncode == 0, proc.stderr
+    compiles, grades, breakdowns = [], [], []
+    for _ in range(runs):
+        t0 = time.monotonic()
+        compile_five(sub, tmp)
+        compiles.append(time.monotonic() - t0)
+        t, proc = timed(GRADER + [sub] + outs, env=dict(os.environ, GRADER_TIMING="1"))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        grades.append(t)
+        breakdowns.append(proc.stderr.strip())
+    c, g = statistics.median(compiles), statistics.median(grades)
+    median_run = sorted(range(runs), key=lambda i: grades[i])[runs // 2]
+    return {"compile_s": c, "grade_s": g, "ratio": g / c, "met": g <= 2 * c,
+            "compiles": compiles, "grades": grades, "breakdown": breakdowns[median_run]}
+
+
+def figure_b(tmp):
+    sub = os.path.join(tmp, "all_hang")
+    os.makedirs(sub)
+    for p in PROGRAMS:
+        shutil.copy(os.path.join(ROOT, "tests", "fixtures", "hostile", "hang.c"), os.path.join(sub, p + ".c"))
+    t, proc = timed(GRADER + [sub, "--results", os.path.join(tmp, "hang.json"), "-q"])
+    tests = json.load(open(os.path.join(tmp, "hang.json")))["tests"]
+    timeouts = [x for x in tests if x["extra_data"]["verdict"] == "timeout" and " ms" in x["output"]]
+    return {"grade_s": t, "cases": len(tests), "timeouts": len(timeouts),
+            "met": t <= 10 and len(timeouts) == len(tests)}
+
+
+def figure_c(tmp, n):
+    klass = os.path.join(tmp, "class")
+    for i in range(n):
+        shutil.copytree(os.path.join(ROOT, MIX[i % len(MIX)]), os.path.join(klass, f"s{i:03d}"))
+    times = {}
+    for jobs in (1, 2):
+        t, proc = timed(GRADER + ["--batch", klass, "--out", os.path.join(tmp, f"out{jobs}"), "--jobs", str(jobs),
+                                  "-q"])
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        times[jobs] = t
+    same = open(os.path.join(tmp, "out1", "grades.csv")).read() == open(os.path.join(tmp, "out2", "grades.csv")).read()
+    speedup = times[1] / times[2]
+    return {"jobs1_s": times[1], "jobs2_s": times[2], "speedup": speedup, "same_grades": same,
+            "met": speedup >= 1.7 and same}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--batch", type=int, default=100)
+    args = ap.parse_args()
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        a = figure_a(tmp, args.runs)
+        print(f"A  correct submission end to end: {a['grade_s']:.2f} s vs gcc -O2 of its five files "
+              f"{a['compile_s']:.2f} s = {a['ratio']:.2f}x (target <= 2x): {'met' if a['met'] else 'MISSED'}")
+        print(f"   runs (grade s): {', '.join(f'{x:.2f}' for x in a['grades'])}; "
+              f"(compile s): {', '.join(f'{x:.2f}' for x in a['compiles'])}")
+        print(f"   breakdown of the median run: {a['breakdown']}")
+        b = figure_b(tmp)
+        print(f"B  five hung programs: {b['grade_s']:.2f} s, {b['timeouts']}/{b['cases']} cases reported as "
+              f"timeouts with their wait (target <= 10 s, all reported): {'met' if b['met'] else 'MISSED'}")
+        c = figure_c(tmp, args.batch)
+        print(f"C  batch of {args.batch}: --jobs 1 {c['jobs1_s']:.1f} s, --jobs 2 {c['jobs2_s']:.1f} s = "
+              f"{c['speedup']:.2f}x (target >= 1.7x), grades identical: {c['same_grades']}: "
+              f"{'met' if c['met'] else 'MISSED'}")
+    return 0 if a["met"] and b["met"] and c["met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
