@@ -218,3 +218,26 @@ def test_a_batch_that_cannot_run_is_exit_2(tmp_path, args, message):
     if message.startswith("grader: "):
         assert proc.stderr == message.format(tmp=tmp_path)  # one line
     assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_summary_html_charts_the_class(graded):
+    """summary.html: the score distribution and per-case pass rates as inline SVG,
+    the hardest case first, nothing fetched."""
+    _, runs = graded
+    out = runs[2][1]
+    page = (out / "summary.html").read_text()
+    assert page.count("<svg") == 2
+    for fetch in ("<script", "<link", "src=", "url("):
+        assert fetch not in page
+    rates = {}
+    for name in NAMES:
+        for t in json.loads((out / name / "results.json").read_text())["tests"]:
+            cid = t["name"].split(":")[0]
+            rates.setdefault(cid, []).append(t["status"] == "passed")
+    hardest = min(rates, key=lambda c: (sum(rates[c]) / len(rates[c]), c))
+    chart = page[page.index("Pass rate per case"):]
+    first_label = chart.index(">" + hardest + "<")
+    assert all(first_label <= chart.index(">" + c + "<") for c in rates)
+    assert f"{round(100 * sum(rates[hardest]) / len(rates[hardest]))}%" in chart
+    for name in NAMES:
+        assert (out / name / "report.html").read_text().startswith("<!DOCTYPE html>")
