@@ -270,6 +270,12 @@ class Grading:
             return {cid: not_built(cid, program, b) for cid in ids}
         return run_probe(b["binary"], self.peers, self.files, self.expected, ids, self.isolation, self.hide)
 
+    def check_complete(self):
+        """A selected case without a verdict is the grader's fault, never a score."""
+        missing = [cid for cid in self.selected if cid not in self.verdicts]
+        if missing:
+            raise GraderError(f"no verdict for {missing[0]} ({len(missing)} cases without one)")
+
     def run(self):
         """Runs the selected cases (starting the pipelines unless already started) and
         collects their verdicts."""
@@ -399,9 +405,7 @@ def grade(args):
             raise GraderError(g.fault)
         if rc not in (0, 1) and not (rc == 5 and not g.selected):
             raise GraderError(f"pytest failed to run the cases (exit {int(rc)})")
-        missing = [cid for cid in g.selected if cid not in g.verdicts]
-        if missing:
-            raise GraderError(f"no verdict for {missing[0]} ({len(missing)} cases without one)")
+        g.check_complete()
         return g, time.monotonic() - t0
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -429,9 +433,7 @@ def grade_without_pytest(submission, files, cases, peers, expected, selected, is
         g = Grading(submission, files, cases, peers, expected, isolation, hide, work)
         g.start(selected)
         g.run()
-        missing = [cid for cid in g.selected if cid not in g.verdicts]
-        if missing:
-            raise GraderError(f"no verdict for {missing[0]} ({len(missing)} cases without one)")
+        g.check_complete()
         return g, time.monotonic() - t0
     finally:
         shutil.rmtree(work, ignore_errors=True)
