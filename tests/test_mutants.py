@@ -1,0 +1,116 @@
+"""Mutation tests of the grader: every mutant in mutants.json is the reference
+with ONE realistic student bug; grading it must fail exactly the cases in its
+`catches` and cost nothing in the other four programs. Plus the lecture's code
+(a known set of failures), and full marks for the reference and the variants.
+
+    /usr/bin/python3 -m pytest -q tests/test_mutants.py [-n 2]
+"""
+import json
+import pathlib
+import shutil
+
+import pytest
+
+from conftest import PROGRAMS, failed_ids, run_grader, scores_by_program  # run_grader: 300 s timeout
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+MUTANTS = json.loads((ROOT / "tests" / "mutants.json").read_text())
+CASE_PROGRAM = {c["id"]: doc["program"]
+                for f in sorted((ROOT / "cases").glob("*.json"))
+                for doc in [json.loads(f.read_text())] for c in doc["cases"]}
+SUBMISSIONS = ROOT / "tests" / "submissions"
+
+# The lecture's code verbatim fails exactly these cases, because of:
+LECTURE_FAILS = {
+    # unix_d_server: a plain (signed) char buffer prints 0x80 as ffffff80; no argc check (crash)
+    "us.high_bytes", "us.usage",
+    # unix_d_send: binds the server's own path (creates it, sends to itself, exits 0); no argc check
+    "ud.no_server", "ud.usage",
+    # tcp_qq_srver: no SO_REUSEADDR and bind() unchecked (listen() takes a random port); atoi and
+    # inet_pton unchecked; no argc check
+    "qq.restart_time_wait", "qq.port_taken", "qq.bad_port", "qq.bad_addr", "qq.usage",
+    # tcp_client: printf("%s") of a stale, unterminated buffer; resends the last line at EOF
+    # (fgets unchecked); blocks in fgets so it misses the server closing; writes to a refused,
+    # unconnected socket and dies of SIGPIPE; no argc check
+    "cl.reply_lengths", "cl.no_resend_at_eof", "cl.exits_when_server_closes", "cl.refused", "cl.usage",
+    # tcp_echo_serverSR: log line never flushed (stdout is a pipe); no SO_REUSEADDR, bind unchecked;
+    # atoi and inet_pton unchecked; no argc check
+    "echo.log_line", "echo.restart_time_wait", "echo.port_taken", "echo.bad_port", "echo.bad_addr",
+    "echo.usage",
+}
+# Known flake (probe, scenario_tcp_client.c against()): stdin's end can reach the client before
+# the server's reply, so the lecture's client sometimes also fails cl.with_reference_qq/_echo.
+
+
+def grade_json(folder, tmp_path):
+    """Grades FOLDER with --results; returns (process, results.json)."""
+    out = tmp_path / "results.json"
+    proc = run_grader(folder, "--results", out)
+    assert out.is_file(), f"grader exit {proc.returncode}, no results.json:\n{proc.stdout}{proc.stderr}"
+    return proc, json.loads(out.read_text())
+
+
+def build_mutant(mutant, folder):
+    folder.mkdir()
+    for src in (ROOT / "reference").glob("*.c"):
+        shutil.copy(src, folder)
+    path = folder / f"{mutant['program']}.c"
+    text = path.read_text()
+    for e in mutant["edits"]:
+        assert text.count(e["find"]) == 1, f"{mutant['name']}: find text not there exactly once"
+        text = text.replace(e["find"], e["replace"])
+    path.write_text(text)
+    return folder
+
+
+def test_mutant_table_is_sane():
+    names = [m["name"] for m in MUTANTS]
+    assert len(names) == len(set(names)) >= 28
+    for program in PROGRAMS:
+        assert sum(m["program"] == program for m in MUTANTS) >= 4, program
+    for m in MUTANTS:
+        assert m["program"] in PROGRAMS and m["bug"] and m["edits"] and m["catches"], m["name"]
+        text = (ROOT / "reference" / f"{m['program']}.c").read_text()
+        for e in m["edits"]:
+            assert text.count(e["find"]) == 1, f"{m['name']}: {e['find']!r}"
+        for cid in m["catches"]:
+            assert CASE_PROGRAM.get(cid) == m["program"], f"{m['name']}: {cid} is no case of {m['program']}"
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=[m["name"] for m in MUTANTS])
+def test_mutant_is_caught(mutant, tmp_path):
+    proc, results = grade_json(build_mutant(mutant, tmp_path / "submission"), tmp_path)
+    assert proc.returncode == 1
+    assert failed_ids(results) == set(mutant["catches"])
+    for program, (score, top) in scores_by_program(results).items():
+        assert score < top if program == mutant["program"] else score == top, program
+
+
+def test_lecture_submission(tmp_path):
+    proc, results = grade_json(SUBMISSIONS / "lecture", tmp_path)
+    assert proc.returncode == 1
+    assert failed_ids(results) == LECTURE_FAILS
+
+
+def full_marks(folder, tmp_path):
+    proc, results = grade_json(folder, tmp_path)
+    assert (proc.returncode, failed_ids(results)) == (0, set())
+    assert results["score"] == sum(t["max_score"] for t in results["tests"]) > 0
+    return {t["name"]: t["score"] for t in results["tests"]}
+
+
+def test_reference_full_marks_twice(tmp_path):
+    runs = []
+    for run in ("1", "2"):
+        (tmp_path / run).mkdir()
+        runs.append(full_marks(ROOT / "reference", tmp_path / run))
+    assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("variant", ["variant_fork", "variant_sr"])
+def test_variants_full_marks(variant, tmp_path):
+    folder = SUBMISSIONS / variant
+    missing = [p for p in PROGRAMS if not (folder / f"{p}.c").is_file()]
+    if missing:
+        pytest.skip(f"{folder} is missing or incomplete (no {', '.join(p + '.c' for p in missing)})")
+    full_marks(folder, tmp_path)
