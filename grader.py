@@ -373,9 +373,13 @@ def run_pytest(plugin, k, *extra):
     """Runs this module's tests (one per case) with PLUGIN providing the grading; pytest's exit code."""
     pytest_args = [os.path.abspath(__file__), "-q", "-p", "no:cacheprovider", "--no-header",
                    "-o", "python_files=grader.py", "-o", "console_output_style=classic", "--tb=no",
-                   "-p", "no:randomly", *extra]
+                   *extra]
     if k:
         pytest_args += ["-k", k]
+    # Installed pytest plugins (xdist, ...) have nothing to do here: not loading
+    # them saves start-up time, and keeps a grading independent of what is installed.
+    autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     with open(os.devnull, "w") as devnull:
         stdout = sys.stdout
         sys.stdout = devnull  # pytest's own progress lines are not the report
@@ -383,6 +387,10 @@ def run_pytest(plugin, k, *extra):
             return pytest.main(pytest_args, plugins=[plugin])
         finally:
             sys.stdout = stdout
+            if autoload is None:
+                del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+            else:
+                os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
 
 
 def grade(args):

@@ -61,7 +61,8 @@ struct child *start_peer(struct probe_ctx *ctx, const char *name, const char *co
 
 /* Waits until c listens on TCP addr:port. Returns the fact for the
    observation: "as asked", "on another port", "on address X", "never (exit
-   non-zero)", "never (still running after N ms)"; *ok is 1 for "as asked". */
+   non-zero)", "never (still running after N ms)"; *ok is 1 when the program
+   can be talked to at addr:port ("as asked", or on a wildcard address). */
 const char *wait_tcp_listening(struct probe_ctx *ctx, struct child *c, const char *addr, int port,
 			       int *ok);
 

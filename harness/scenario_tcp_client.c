@@ -7,7 +7,10 @@
      steps   with server "probe": [{"stdin": text} | {"reply": payload} |
              {"eof": true} | {"close": true}]; after every step but close the
              probe waits until the client has settled and records what it sent
-     stdin   otherwise: what the client reads on stdin before end of file
+     stdin   otherwise: what the client reads on stdin before end of file, which
+             comes once the server's close has reached the client
+     stdin_after_close  write stdin only after that, too (a server that never
+             reads, like tcp_qq_srver, must not race the client's input)
    observes: connected, sent (one entry per step but close), stdout, exit, stderr */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -134,14 +137,16 @@ out:
 }
 
 struct closed_by_server {
+	struct child *prog;
 	int port;
 };
 
-/* No connection to the server is still established from the client's side. */
+/* The client connected and the server's close has reached it (its socket is in
+   CLOSE_WAIT), or the client is gone. */
 static int server_close_seen(void *arg)
 {
 	struct closed_by_server *c = arg;
-	return count_state_to(getpid(), c->port, 0x01 /* ESTABLISHED */) == 0;
+	return !c->prog->running || count_state_to(getpid(), c->port, 0x08 /* CLOSE_WAIT */) > 0;
 }
 
 static int against(struct probe_ctx *ctx, json_t *obs, const char *server)
@@ -172,14 +177,18 @@ static int against(struct probe_ctx *ctx, json_t *obs, const char *server)
 			close(hold);
 		return -1;
 	}
+	/* End of stdin (and, with stdin_after_close, stdin itself) only once the
+	   server's close has reached the client: the same order of events every
+	   run, whatever the client does with its input. */
 	const char *in = param_str(ctx, "stdin", "");
+	struct closed_by_server c = { prog, port };
+	int after_close = param_bool(ctx, "stdin_after_close", 0);
+	if (hold < 0 && after_close)
+		wait_until(server_close_seen, &c, deadline_in(program_budget(ctx, "io_ms", IO_MS)), 1);
 	child_write_stdin(prog, in, strlen(in));
 	if (hold < 0) {
-		/* End of stdin only once the exchange is over and the server's close
-		   has reached the client: the same order of events every run. */
-		struct closed_by_server c = { port };
-		wait_settled(peer, deadline_in(SETTLE_MS));
-		wait_until(server_close_seen, &c, deadline_in(IO_MS), 1);
+		if (!after_close)
+			wait_until(server_close_seen, &c, deadline_in(program_budget(ctx, "io_ms", IO_MS)), 1);
 		wait_settled(prog, deadline_in(program_budget(ctx, "settle_ms", SETTLE_MS)));
 	}
 	child_close_stdin(prog);

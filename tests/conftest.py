@@ -9,6 +9,8 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PROGRAMS = ["unix_d_server", "unix_d_send", "tcp_qq_srver", "tcp_client", "tcp_echo_serverSR"]
+# the points of every case in cases/*.json: full marks
+TOTAL_POINTS = sum(c["points"] for f in (ROOT / "cases").glob("*.json") for c in json.loads(f.read_text())["cases"])
 
 
 def run_grader(*args, timeout=300):

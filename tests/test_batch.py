@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from conftest import PROGRAMS, ROOT, grade_json, run_grader, scores_by_program
+from conftest import PROGRAMS, ROOT, TOTAL_POINTS, grade_json, run_grader, scores_by_program
 
 HEADER = ["name", "total", "max", *PROGRAMS, "status"]
 NAMES = ["broken_client", "empty", "lecture", "reference"]
@@ -116,8 +116,8 @@ def test_summary_counts_failed_cases_most_failed_first(graded):
     assert runs[2][0].stdout == summary
     totals = [int(r[1]) for r in read_csv(out)[1:]]
     assert "Submissions: 4 (4 graded, 0 could not be graded)" in summary
-    assert f"Mean total: {statistics.mean(totals):.1f}/107" in summary
-    assert f"Median total: {statistics.median(totals):g}/107" in summary
+    assert f"Mean total: {statistics.mean(totals):.1f}/{TOTAL_POINTS}" in summary
+    assert f"Median total: {statistics.median(totals):g}/{TOTAL_POINTS}" in summary
     listed = [line.split()[:2] for line in summary.split("most failed first):\n")[1].splitlines()]
     assert sorted(failures.items()) == sorted((cid.rstrip(":"), int(n)) for n, cid in listed)
     counts = [int(n) for n, _ in listed]
@@ -163,7 +163,7 @@ def test_an_ungradable_submission_is_an_error_row_and_the_batch_goes_on(tmp_path
     assert grader.main(args) == 1
     assert read_csv(tmp_path / "out")[1:] == [
         ["crashes", "", "", "", "", "", "", "", "error: ZeroDivisionError: division by zero"],
-        ["fine", "0", "107", "0", "0", "0", "0", "0", "graded"],
+        ["fine", "0", str(TOTAL_POINTS), "0", "0", "0", "0", "0", "graded"],
         ["probe_fails", "", "", "", "", "", "", "", "error: the probe did not finish tcp_client within 600 s"]]
     assert "ZeroDivisionError" in (tmp_path / "out" / "crashes" / "error.txt").read_text()
     assert not (tmp_path / "out" / "crashes" / "results.json").exists()

@@ -38,8 +38,6 @@ LECTURE_FAILS = {
     "echo.log_line", "echo.restart_time_wait", "echo.port_taken", "echo.bad_port", "echo.bad_addr",
     "echo.usage",
 }
-# Known flake (probe, scenario_tcp_client.c against()): stdin's end can reach the client before
-# the server's reply, so the lecture's client sometimes also fails cl.with_reference_qq/_echo.
 
 
 def grade_json(folder, tmp_path):

@@ -14,7 +14,7 @@ import zipfile
 
 import pytest
 
-from conftest import ROOT, run_grader
+from conftest import ROOT, TOTAL_POINTS, run_grader
 
 sys.path.insert(0, str(ROOT))
 import platforms  # noqa: E402
@@ -62,7 +62,7 @@ def test_classroom_result_is_what_the_reporter_reads(all_outputs):
     (pass/fail/error), sums tests' score against max_score, and fails the run on
     status fail."""
     r = all_outputs[1]["classroom"]
-    assert r["version"] == 1 and r["status"] == "fail" and r["max_score"] == 107
+    assert r["version"] == 1 and r["status"] == "fail" and r["max_score"] == TOTAL_POINTS
     for t in r["tests"]:
         assert t["status"] in ("pass", "fail") and isinstance(t["score"], int) and t["name"] and t["message"]
         assert t["score"] == (t["max_score"] if t["status"] == "pass" else 0)
@@ -213,4 +213,4 @@ def test_html_renders_in_headless_chromium(all_outputs, tmp_path):
     dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True,
                          timeout=120).stdout
     total = all_outputs[1]["results"]["score"]
-    assert f"Sockets homework: {total}/107" in dom and "<mark>" in dom
+    assert f"Sockets homework: {total}/{TOTAL_POINTS}" in dom and "<mark>" in dom
