@@ -42,21 +42,16 @@ except ImportError:  # Debian's pytest installs for /usr/bin/python3, maybe not 
 
 import argparse
 import concurrent.futures
-import csv
 import glob
 import hashlib
-import io
 import json
 import shutil
-import statistics
 import subprocess
 import tempfile
-import threading
-import traceback
 
 import platforms
-from reports import (classroom_output_line, classroom_result, explain_text, gradescope_results, html_report,
-                     junit_xml, scores, summary_html, text_report)
+from reports import (classroom_output_line, classroom_result, explain_text, failure_text, gradescope_results,
+                     html_report, junit_xml, scores, text_report)
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 PROGRAMS = ["unix_d_server", "unix_d_send", "tcp_qq_srver", "tcp_client", "tcp_echo_serverSR"]
@@ -447,257 +442,6 @@ def grade_without_pytest(submission, files, cases, peers, expected, selected, is
         shutil.rmtree(work, ignore_errors=True)
 
 
-# ---------------------------------------------------------------- batch
-
-CSV_HEADER = ["name", "total", "max", *PROGRAMS, "status"]
-
-
-def write_atomic(path, text):
-    """Writes PATH whole or not at all: a temporary file next to it, then a rename."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def fingerprint(submission, files, selected, expected=""):
-    """sha256 over what a grading depends on: the submission's .c/.h files (names and bytes),
-    the case files' bytes, the selected case ids, and the oracle (its path holds the hash of
-    the probe, the reference and the cases)."""
-    h = hashlib.sha256()
-
-    def add(tag, name, data):
-        for part in (tag.encode(), name.encode(), data):
-            h.update(len(part).to_bytes(8, "little") + part)
-
-    for dirpath, dirnames, filenames in os.walk(submission):
-        dirnames.sort()
-        for fn in sorted(filenames):
-            path = os.path.join(dirpath, fn)
-            if fn.endswith((".c", ".h")) and os.path.isfile(path):
-                with open(path, "rb") as fh:
-                    add("source", os.path.relpath(path, submission), fh.read())
-    for f in files:
-        with open(f, "rb") as fh:
-            add("cases", os.path.basename(f), fh.read())
-    add("selected", "", "\n".join(selected).encode())
-    add("oracle", expected, b"")
-    return h.hexdigest()
-
-
-def one_line(e):
-    """An exception as the one-line reason of an error row."""
-    text = str(e) if isinstance(e, GraderError) else f"{type(e).__name__}: {e}"
-    return (text.strip().splitlines() or [type(e).__name__])[0]
-
-
-def duration(seconds):
-    seconds = int(round(seconds))
-    if seconds >= 3600:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    if seconds >= 60:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds}s"
-
-
-class Progress:
-    """Progress on stderr: a bar rewritten in place on a terminal, else one line per submission."""
-
-    def __init__(self, total, stream):
-        self.total, self.stream, self.done = total, stream, 0
-        self.tty = stream.isatty()
-        self.t0 = time.monotonic()
-        if self.tty and total:
-            self.draw("")
-
-    def draw(self, last):
-        filled = self.done * 10 // self.total if self.total else 10
-        line = f"[{'#' * filled}{'.' * (10 - filled)}] {self.done}/{self.total}"
-        if self.done:
-            eta = (time.monotonic() - self.t0) / self.done * (self.total - self.done)
-            line += f"  ETA {duration(eta)}  last: {last}"
-        width = shutil.get_terminal_size((80, 24)).columns - 1
-        self.stream.write("\r" + line[:width] + "\x1b[K")
-        self.stream.flush()
-
-    def finished(self, name, outcome):
-        self.done += 1
-        if self.tty:
-            self.draw(name)
-        else:
-            self.stream.write(f"{self.done}/{self.total} {name} {outcome}\n")
-            self.stream.flush()
-
-    def close(self):
-        if self.tty and self.total:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def record_error(dest, reason, detail=""):
-    """An ungradable submission: no results (a stale one would read as a grade), error.txt says why."""
-    try:
-        os.makedirs(dest, exist_ok=True)
-        for stale in ("results.json", "report.txt", "fingerprint.txt"):
-            if os.path.exists(os.path.join(dest, stale)):
-                os.unlink(os.path.join(dest, stale))
-        write_atomic(os.path.join(dest, "error.txt"), f"could not be graded: {reason}\n{detail}")
-    except OSError:
-        pass
-
-
-def csv_row(name, results=None, error=None):
-    if error is not None:
-        return [name, "", "", *([""] * len(PROGRAMS)), f"error: {error}"]
-    per = {p: 0 for p in PROGRAMS}
-    for t in results["tests"]:
-        per[t["tags"][0]] = per.get(t["tags"][0], 0) + t["score"]
-    top = sum(t["max_score"] for t in results["tests"])
-    return [name, results["score"], top, *(per[p] for p in PROGRAMS), "graded"]
-
-
-def class_summary(batch_dir, rows, failures, descriptions):
-    graded = [r for r in rows if r[-1] == "graded"]
-    errors = [r for r in rows if r[-1] != "graded"]
-    out = [f"Batch: {batch_dir}",
-           f"Submissions: {len(rows)} ({len(graded)} graded, {len(errors)} could not be graded)"]
-    if graded:
-        top = max(r[2] for r in graded)
-        totals = [r[1] for r in graded]
-        out.append(f"Mean total: {statistics.mean(totals):.1f}/{top}")
-        out.append(f"Median total: {statistics.median(totals):g}/{top}")
-    if errors:
-        out += ["", "Could not be graded:"] + [f"  {r[0]}: {r[-1][len('error: '):]}" for r in errors]
-    out += ["", "Cases failed by at least one submission (submissions failing it, most failed first):"]
-    ranked = sorted(failures.items(), key=lambda kv: (-kv[1], kv[0]))
-    out += [f"  {n:>4}  {cid}: {descriptions.get(cid, '')}" for cid, n in ranked] or ["  none"]
-    return "\n".join(out) + "\n"
-
-
-def batch(args):
-    """Grades every subfolder of args.batch into args.out; the exit status."""
-    root, out = os.path.abspath(args.batch), os.path.abspath(args.out)
-    if not os.path.isdir(root):
-        raise GraderError(f"{args.batch}: not a folder")
-    names = sorted(n for n in os.listdir(root)  # OUT may be inside DIR: it is no submission
-                   if not n.startswith(".") and os.path.isdir(os.path.join(root, n))
-                   and os.path.realpath(os.path.join(root, n)) != os.path.realpath(out))
-    if not names:
-        raise GraderError(f"{args.batch}: no submission folders in it")
-    try:
-        os.makedirs(out, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
-    except OSError as e:
-        raise GraderError(f"--out {args.out}: cannot write there ({e.strerror or e})")
-    files, cases, peers, expected = prepare(args.cases)
-    selected = select_ids(files, cases, args.k)
-    if not selected:
-        raise GraderError("no case matches the selection")
-
-    errors, todo = {}, []
-    for name in names:
-        dest = os.path.join(out, name)
-        try:
-            fp = fingerprint(os.path.join(root, name), files, selected, expected)
-        except OSError as e:
-            errors[name] = one_line(e)
-            record_error(dest, errors[name])
-            continue
-        try:
-            with open(os.path.join(dest, "fingerprint.txt")) as fh:
-                done = fh.read().strip() == fp and os.path.isfile(os.path.join(dest, "results.json"))
-        except OSError:
-            done = False
-        if done:
-            sys.stderr.write(f"skipped (already graded): {name}\n")
-        else:
-            todo.append((name, fp))
-
-    stop = threading.Event()
-
-    def grade_one(name, fp):
-        """Grades one submission and writes its files; (None, "got/max") or (reason, None)."""
-        dest = os.path.join(out, name)
-        try:
-            g, elapsed = grade_without_pytest(os.path.join(root, name), files, cases, peers, expected, selected,
-                                              args.isolation, hidden_paths(args.cases, root))
-            if stop.is_set():
-                return "interrupted", None
-            _, got, total = scores(g.cases, g.verdicts)
-            os.makedirs(dest, exist_ok=True)
-            if os.path.exists(os.path.join(dest, "error.txt")):
-                os.unlink(os.path.join(dest, "error.txt"))
-            write_atomic(os.path.join(dest, "report.txt"), text_report(g, elapsed))
-            write_atomic(os.path.join(dest, "report.html"), html_report(g, elapsed))
-            write_atomic(os.path.join(dest, "results.json"), json.dumps(gradescope_results(g, elapsed), indent=2))
-            write_atomic(os.path.join(dest, "fingerprint.txt"), fp + "\n")  # last: it marks the grading done
-            return None, f"{got}/{total}"
-        except Exception as e:  # one broken submission never stops the batch
-            reason = one_line(e)
-            if not stop.is_set():
-                record_error(dest, reason, "" if isinstance(e, GraderError) else traceback.format_exc())
-            return reason, None
-
-    progress = Progress(len(todo), sys.stderr)
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs)
-    try:
-        futures = {pool.submit(grade_one, name, fp): name for name, fp in todo}
-        for f in concurrent.futures.as_completed(futures):
-            name = futures[f]
-            reason, score = f.result()
-            if reason is not None:
-                errors[name] = reason
-            progress.finished(name, score if reason is None else f"error: {reason}")
-    except KeyboardInterrupt:
-        stop.set()
-        pool.shutdown(wait=False, cancel_futures=True)
-        progress.close()
-        sys.stderr.write("grader: interrupted; run the same command again to resume\n")
-        return 130
-    pool.shutdown()
-    progress.close()
-
-    # the class files, rebuilt from every OUT/NAME/results.json (this run's and earlier runs')
-    rows, failures, descriptions = [], {}, {c["id"]: c["description"] for c in cases}
-    for name in names:
-        if name in errors:
-            rows.append(csv_row(name, error=errors[name]))
-            continue
-        try:
-            with open(os.path.join(out, name, "results.json")) as fh:
-                results = json.load(fh)
-            rows.append(csv_row(name, results))
-        except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
-            errors[name] = f"OUT/{name}/results.json unreadable ({one_line(e)})"
-            rows.append(csv_row(name, error=errors[name]))
-            continue
-        for t in results["tests"]:
-            if t["status"] != "passed":
-                cid = t["name"].split(":")[0]
-                failures[cid] = failures.get(cid, 0) + 1
-    table = io.StringIO()
-    writer = csv.writer(table)
-    writer.writerow(CSV_HEADER)
-    writer.writerows(rows)
-    write_atomic(os.path.join(out, "grades.csv"), table.getvalue())
-    summary = class_summary(root, rows, failures, descriptions)
-    write_atomic(os.path.join(out, "summary.txt"), summary)
-    write_atomic(os.path.join(out, "summary.html"),
-                 summary_html(root, rows, failures, [c for c in cases if c["id"] in selected]))
-    if not args.quiet:
-        sys.stdout.write(summary)
-    return 1 if errors else 0
-
-
 def explain(case_id, case_dirs):
     """--explain: the case's text, and the realistic bugs (tests/mutants.json) it catches."""
     cases = {c["id"]: c for c in load_cases(case_files(case_dirs))}
@@ -737,7 +481,8 @@ def main(argv=None):
             sys.stdout.write(f"wrote {args.gradescope_package}\n")
             return 0
         if args.batch is not None:
-            return batch(args)
+            import batch  # the class-wide mode: batch.py, given this module's functions
+            return batch.run(args, sys.modules[__name__])
         g, elapsed = grade(args)
         if not g.selected:
             raise GraderError("no case matches the selection")
