@@ -205,7 +205,7 @@ def run(args, grader):
         dest = os.path.join(out, name)
         try:
             g, elapsed = grader.grade_without_pytest(os.path.join(root, name), files, cases, peers, expected, selected,
-                                              args.isolation, grader.hidden_paths(args.cases, root))
+                                                     args.isolation, grader.hidden_paths(args.cases, root), steps)
             if stop.is_set():
                 return "interrupted", None
             _, got, total = scores(g.cases, g.verdicts)
@@ -224,6 +224,9 @@ def run(args, grader):
             return reason, None
 
     progress = Progress(len(todo), sys.stderr)
+    # --jobs N as make -j: at most N compiles or probe runs at once, over the whole
+    # batch (steps); up to N submissions in flight feed them (pool).
+    steps = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs)
     try:
         futures = {pool.submit(grade_one, name, fp): name for name, fp in todo}
@@ -236,10 +239,12 @@ def run(args, grader):
     except KeyboardInterrupt:
         stop.set()
         pool.shutdown(wait=False, cancel_futures=True)
+        steps.shutdown(wait=False, cancel_futures=True)
         progress.close()
         sys.stderr.write("grader: interrupted; run the same command again to resume\n")
         return 130
     pool.shutdown()
+    steps.shutdown()
     progress.close()
 
     # the class files, rebuilt from every OUT/NAME/results.json (this run's and earlier runs')

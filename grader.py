@@ -244,15 +244,17 @@ class Grading:
             raise
         return self
 
-    def start(self, selected):
-        """Starts the five pipelines (compile, then the program's selected cases)."""
+    def start(self, selected, pool=None):
+        """Starts the five pipelines (compile, then the program's selected cases), side
+        by side, or as workers of pool free up (a batch's --jobs bounds them all)."""
         self.selected = list(selected)
         self.t_start = time.monotonic()
         by_program = {p: [] for p in PROGRAMS}
         for c in self.cases:
             if c["id"] in self.selected:
                 by_program.setdefault(c["program"], []).append(c["id"])
-        self._pool = concurrent.futures.ThreadPoolExecutor(len(by_program))
+        self._own_pool = pool is None
+        self._pool = pool or concurrent.futures.ThreadPoolExecutor(len(by_program))
         self._futures = [self._pool.submit(self._pipeline, p, ids) for p, ids in by_program.items()]
 
     def _pipeline(self, program, ids):
@@ -280,7 +282,8 @@ class Grading:
             for f in self._futures:
                 self.verdicts.update(f.result())
         finally:
-            self._pool.shutdown()
+            if self._own_pool:
+                self._pool.shutdown()
             builds = [v for k, v in self.timing.items() if k.startswith("build ")]
             self.timing["build (longest)"] = max(builds, default=0)
             self.timing["build+cases"] = time.monotonic() - self.t_start
@@ -425,16 +428,17 @@ def select_ids(files, cases, k):
     return g.selected
 
 
-def grade_without_pytest(submission, files, cases, peers, expected, selected, isolation="auto", hide=()):
+def grade_without_pytest(submission, files, cases, peers, expected, selected, isolation="auto", hide=(), pool=None):
     """Grades one submission on the case ids SELECTED, as grade() does but without pytest:
-    the same builds, the same probe runs, the same verdicts. Returns (Grading, elapsed seconds)."""
+    the same builds, the same probe runs, the same verdicts; its pipelines run in pool
+    when one is given. Returns (Grading, elapsed seconds)."""
     t0 = time.monotonic()
     if not os.path.isdir(submission):
         raise GraderError(f"{submission}: not a folder")
     work = tempfile.mkdtemp(prefix="grader-")
     try:
         g = Grading(submission, files, cases, peers, expected, isolation, hide, work)
-        g.start(selected)
+        g.start(selected, pool)
         g.run()
         g.check_complete()
         return g, time.monotonic() - t0

@@ -85,7 +85,7 @@ static void describe(struct isolation *iso, int nhide)
 {
 	static const char *const what[] = {
 		"",
-		"level 1 (root): network namespace with loopback only, mount namespace, programs run as uid 65534, rlimits",
+		"level 1 (root): network namespace with loopback only, mount namespace, programs run as a uid of their own, rlimits",
 		"level 2 (user namespace): network namespace with loopback only, mount namespace, programs keep the grader's uid, rlimits",
 		"level 3 (none): sessions, rlimits and a subreaper only; files are not hidden and parallel gradings share ports",
 	};
@@ -116,6 +116,7 @@ int isolation_setup(struct isolation *iso, int strongest, int exact, char *const
 		if (ok) {
 			iso->level = level;
 			iso->drop_uid = level == 1;
+			iso->uid = (uid_t)(UID_BASE + getpid());
 			describe(iso, nhide);
 			return 0;
 		}
@@ -144,16 +145,16 @@ void isolation_enter_child(const struct isolation *iso)
 		setrlimit(limits[i].resource, &rl);
 	}
 	if (iso && iso->drop_uid) {
-		/* Processes per uid: counted for NOBODY only, so a fork bomb stops here. */
+		/* Processes per uid: this probe's programs only, so a fork bomb stops here. */
 		struct rlimit np = { 512, 512 };
 		setrlimit(RLIMIT_NPROC, &np);
-		if (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0)
+		if (setgroups(0, NULL) < 0 || setgid((gid_t)iso->uid) < 0 || setuid(iso->uid) < 0)
 			_exit(126);
 	}
 }
 
 void isolation_give(const struct isolation *iso, const char *path)
 {
-	if (iso && iso->drop_uid && chown(path, NOBODY, NOBODY) < 0)
+	if (iso && iso->drop_uid && chown(path, iso->uid, (gid_t)iso->uid) < 0)
 		chmod(path, 0777);
 }

@@ -1,6 +1,7 @@
 /* Isolation: what the machine allows, strongest first.
    1 root:   new network and mount namespaces (loopback only, hidden paths),
-             programs run as uid/gid 65534 with rlimits.
+             programs run as a uid/gid of their own (UID_BASE + the probe's
+             pid: no two probes share one) with rlimits.
    2 userns: the same namespaces through an unprivileged user namespace;
              programs keep the grader's uid, with rlimits.
    3 none:   sessions, rlimits and a subreaper only; paths are not hidden and
@@ -11,11 +12,15 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define NOBODY 65534
+/* Programs of probe P run as uid and gid UID_BASE + P: a uid per probe run, so
+   the per-uid process limit of one grading cannot starve another, and a
+   program cannot signal the programs of a parallel grading. */
+#define UID_BASE 100000
 
 struct isolation {
 	int level;       /* 1, 2 or 3 */
-	int drop_uid;    /* programs run as NOBODY */
+	int drop_uid;    /* programs run as uid (and gid) */
+	uid_t uid;
 	char desc[512];  /* what is in force, for the report */
 };
 
@@ -29,7 +34,7 @@ int isolation_setup(struct isolation *iso, int strongest, int exact, char *const
 /* In a freshly forked program, before exec: rlimits, then the uid. */
 void isolation_enter_child(const struct isolation *iso);
 
-/* Makes path usable by the programs (owner NOBODY when uids are dropped). */
+/* Makes path usable by the programs (owned by their uid when uids are dropped). */
 void isolation_give(const struct isolation *iso, const char *path);
 
 #endif

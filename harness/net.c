@@ -217,41 +217,44 @@ int parse_tcp_line(const char *line, int v6, struct tcp_entry *e)
 	return 0;
 }
 
-/* Socket inodes of every process of session sid (at most max). */
+struct inode_scan {
+	pid_t sid;
+	unsigned long *inodes;
+	int n, max;
+};
+
+static void collect_socket_inodes(pid_t pid, struct pstat *st, void *arg)
+{
+	struct inode_scan *s = arg;
+	if (st->session != s->sid)
+		return;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+	DIR *fdd = opendir(path);
+	if (!fdd)
+		return;
+	struct dirent *f;
+	while ((f = readdir(fdd)) && s->n < s->max) {
+		char link[300], target[64];
+		snprintf(link, sizeof link, "/proc/%d/fd/%s", (int)pid, f->d_name);
+		ssize_t len = readlink(link, target, sizeof target - 1);
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		unsigned long inode;
+		if (sscanf(target, "socket:[%lu]", &inode) == 1)
+			s->inodes[s->n++] = inode;
+	}
+	closedir(fdd);
+}
+
+/* Socket inodes of every process of session sid (at most max): the probe's
+   descendants, as the probe started the session. */
 static int session_socket_inodes(pid_t sid, unsigned long *inodes, int max)
 {
-	int n = 0;
-	DIR *d = opendir("/proc");
-	if (!d)
-		return 0;
-	struct dirent *e;
-	while ((e = readdir(d)) && n < max) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
-		struct pstat st;
-		if (*end || pid <= 0 || read_pstat((pid_t)pid, &st) < 0 || st.session != sid)
-			continue;
-		char path[64];
-		snprintf(path, sizeof path, "/proc/%ld/fd", pid);
-		DIR *fdd = opendir(path);
-		if (!fdd)
-			continue;
-		struct dirent *f;
-		while ((f = readdir(fdd)) && n < max) {
-			char link[300], target[64];
-			snprintf(link, sizeof link, "/proc/%ld/fd/%s", pid, f->d_name);
-			ssize_t len = readlink(link, target, sizeof target - 1);
-			if (len <= 0)
-				continue;
-			target[len] = '\0';
-			unsigned long inode;
-			if (sscanf(target, "socket:[%lu]", &inode) == 1)
-				inodes[n++] = inode;
-		}
-		closedir(fdd);
-	}
-	closedir(d);
-	return n;
+	struct inode_scan s = { sid, inodes, 0, max };
+	for_each_descendant(getpid(), collect_socket_inodes, &s);
+	return s.n;
 }
 
 /* Calls fn on each entry of /proc/PID/net/tcp and tcp6 until it returns 1. */

@@ -256,6 +256,45 @@ static void for_each_process(void (*fn)(pid_t, struct pstat *, void *), void *ar
 	closedir(d);
 }
 
+void for_each_descendant(pid_t root, void (*fn)(pid_t, struct pstat *, void *), void *arg)
+{
+	pid_t stack[4096];
+	int n = 0;
+	stack[n++] = root;
+	while (n > 0) {
+		pid_t p = stack[--n];
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%d/task", (int)p);
+		DIR *d = opendir(path);
+		if (!d)
+			continue;
+		struct dirent *t;
+		while ((t = readdir(d))) {
+			if (t->d_name[0] == '.')
+				continue;
+			char cpath[300], buf[4096];
+			snprintf(cpath, sizeof cpath, "/proc/%d/task/%s/children", (int)p, t->d_name);
+			int fd = open(cpath, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			ssize_t len = read(fd, buf, sizeof buf - 1);
+			close(fd);
+			if (len <= 0)
+				continue;
+			buf[len] = '\0';
+			char *s = buf, *end;
+			for (long kid; (kid = strtol(s, &end, 10)) > 0; s = end) {
+				struct pstat st;
+				if (read_pstat((pid_t)kid, &st) == 0)
+					fn((pid_t)kid, &st, arg);
+				if (n < (int)(sizeof stack / sizeof stack[0]))
+					stack[n++] = (pid_t)kid;
+			}
+		}
+		closedir(d);
+	}
+}
+
 struct settle_scan {
 	pid_t sid;
 	int busy;
@@ -276,7 +315,7 @@ static int settled(void *arg)
 	/* Writing to its stdin wakes a reader before write() returns, so a process
 	   seen asleep here has consumed what it could, or waits on something else. */
 	struct settle_scan s = { c->pid, 0 };
-	for_each_process(settle_visit, &s);
+	for_each_descendant(getpid(), settle_visit, &s);
 	return !s.busy;
 }
 
@@ -292,7 +331,7 @@ static int stopped(void *arg)
 {
 	struct child *c = arg;
 	struct settle_scan s = { c->pid, 0 };
-	for_each_process(stopped_visit, &s);
+	for_each_descendant(getpid(), stopped_visit, &s);
 	return !s.busy;
 }
 

@@ -96,6 +96,11 @@ struct pstat {
 };
 int read_pstat(pid_t pid, struct pstat *st);
 
+/* Calls fn(pid, pstat, arg) for every descendant of root (through
+   /proc/PID/task/TID/children): a case's processes, orphans included, since the
+   probe is their subreaper. Cheaper than a scan of all of /proc. */
+void for_each_descendant(pid_t root, void (*fn)(pid_t, struct pstat *, void *), void *arg);
+
 /* 1 when syscall number nr blocks waiting for input (read, accept, poll, ...). */
 int is_waiting_syscall(long nr);
 

@@ -136,3 +136,18 @@ def test_reference_full_marks_at_every_level(level):
     proc = run_grader(ROOT / "reference", "--isolation", str(level))
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert f"isolation: level {level}" in proc.stdout
+
+
+def test_a_program_signalling_everything_spares_parallel_gradings(tmp_path):
+    """kill(-1, SIGKILL) reaches only the programs of its own grading (level 1: a uid
+    per probe run); a correct submission graded at the same time keeps full marks."""
+    if os.geteuid() != 0:
+        pytest.skip("needs isolation level 1 (root): elsewhere kill(-1) would reach the grader itself")
+    hostile, token = submission_with(tmp_path, "kill_all", "tcp_echo_serverSR", name="hostile")
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        bad = pool.submit(grade, hostile, tmp_path, "--isolation", "1", tag="hostile")
+        good = pool.submit(run_grader, ROOT / "reference", "--isolation", "1", "-q", timeout=BOUND_S * 3)
+        proc = good.result()
+        bad.result()
+    assert proc.returncode == 0, proc.stdout
+    assert hostile_pids(token) == []
