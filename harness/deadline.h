@@ -4,10 +4,10 @@
 
 /* Default tolerances (milliseconds); a case may override them in its params. */
 #define READY_MS 1000   /* a server must be listening / bound within this (correct ones take ~5 ms) */
-#define EXIT_MS 2000    /* a program that should end must have ended */
+#define EXIT_MS 1000    /* a program that should end must have ended (correct ones take ~1 ms) */
 #define IO_MS 2000      /* a reply, an echo, a datagram must have arrived */
 #define SETTLE_MS 2000  /* a program must have gone back to waiting for input */
-#define PROMPT_MS 1000  /* a program given bad arguments must have exited */
+#define PROMPT_MS 500   /* a program given bad arguments must have exited */
 
 struct deadline {
 	double at_ms; /* CLOCK_MONOTONIC milliseconds */
