@@ -47,9 +47,19 @@ static int strikes; /* deadlines the program ran out in this probe run */
 int program_budget(struct probe_ctx *ctx, const char *key, int dflt)
 {
 	int ms = param_int(ctx, key, dflt);
-	if (strikes && ms / 8 < ms)
-		ms = ms / 8 > FAST_FAIL_MS ? ms / 8 : (ms < FAST_FAIL_MS ? ms : FAST_FAIL_MS);
+	if (strikes) {
+		int fast = ms / 8 > FAST_FAIL_MS ? ms / 8 : FAST_FAIL_MS;
+		if (fast < ms)
+			ms = fast;
+	}
 	return ms;
+}
+
+/* Readiness budget: a reference peer always gets the full one (its delay is
+   never the program's fault). */
+static int ready_budget(struct probe_ctx *ctx, const struct child *c)
+{
+	return strcmp(c->who, "peer") ? program_budget(ctx, "ready_ms", READY_MS) : READY_MS;
 }
 
 void ctx_timeout(struct probe_ctx *ctx, const char *fmt, ...)
@@ -148,7 +158,7 @@ const char *wait_tcp_listening(struct probe_ctx *ctx, struct child *c, const cha
 {
 	static char fact[128];
 	struct listening l = { c, { .lport = 0 }, 0 };
-	int budget = strcmp(c->who, "peer") ? program_budget(ctx, "ready_ms", READY_MS) : READY_MS;
+	int budget = ready_budget(ctx, c);
 	*ok = 0;
 	if (!wait_until(listening_or_gone, &l, deadline_in(budget), 1)) {
 		snprintf(fact, sizeof fact, "never (still running after %d ms)", budget);
@@ -195,7 +205,7 @@ static int bound_or_gone(void *arg)
 int wait_unix_bound(struct probe_ctx *ctx, struct child *c, const char *path, const char **fact)
 {
 	static char buf[128];
-	int budget = strcmp(c->who, "peer") ? program_budget(ctx, "ready_ms", READY_MS) : READY_MS;
+	int budget = ready_budget(ctx, c);
 	struct deadline dl = deadline_in(budget);
 	struct bound b = { c, path, -1 };
 	int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
