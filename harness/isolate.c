@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static int loopback_up(void)
@@ -148,7 +149,10 @@ void isolation_enter_child(const struct isolation *iso)
 		/* Processes per uid: this probe's programs only, so a fork bomb stops here. */
 		struct rlimit np = { 512, 512 };
 		setrlimit(RLIMIT_NPROC, &np);
-		if (setgroups(0, NULL) < 0 || setgid((gid_t)iso->uid) < 0 || setuid(iso->uid) < 0)
+		/* Raw system calls: glibc's wrappers may signal every thread of the
+		   process, and this one still shares the probe's memory (proc.c spawn). */
+		if (syscall(SYS_setgroups, 0, NULL) < 0 || syscall(SYS_setgid, (gid_t)iso->uid) < 0 ||
+		    syscall(SYS_setuid, iso->uid) < 0)
 			_exit(126);
 	}
 }

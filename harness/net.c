@@ -1,4 +1,4 @@
-/* Probe-side sockets and /proc/net/tcp. */
+/* Probe-side sockets, and the programs' TCP sockets as sock_diag shows them. */
 #define _GNU_SOURCE
 #include "net.h"
 
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -126,6 +127,16 @@ int remote_port(int fd)
 	return port_of(fd, 1);
 }
 
+int local_addr(int fd, char *out, size_t len)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof sa;
+	if (getsockname(fd, (struct sockaddr *)&sa, &sl) < 0 || sa.sin_family != AF_INET ||
+	    !inet_ntop(AF_INET, &sa.sin_addr, out, (socklen_t)len))
+		return -1;
+	return 0;
+}
+
 int send_all(int fd, const void *p, size_t n, struct deadline dl)
 {
 	size_t done = 0;
@@ -180,129 +191,85 @@ void close_with_reset(int fd)
 	close(fd);
 }
 
-int parse_tcp_line(const char *line, int v6, struct tcp_entry *e)
+/* 1 when fd (borrowed from a program) is a listening TCP socket; its local
+   address into e. */
+static int listening_tcp(int fd, struct tcp_entry *e)
 {
-	char la[40], ra[40];
-	unsigned lp, rp, st;
-	unsigned long inode;
-	if (sscanf(line, " %*d: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %*s %*s %*s %*s %*s %lu",
-		   la, &lp, ra, &rp, &st, &inode) != 6)
-		return -1;
-	char *addrs[2] = { la, ra }, *outs[2] = { e->laddr, e->raddr };
-	for (int k = 0; k < 2; k++) {
-		if (strlen(addrs[k]) != (v6 ? 32u : 8u))
-			return -1;
-		if (!v6) {
-			struct in_addr a = { (in_addr_t)strtoul(addrs[k], NULL, 16) };
-			inet_ntop(AF_INET, &a, outs[k], 64);
-			continue;
-		}
-		struct in6_addr a6;
-		for (int w = 0; w < 4; w++) {
-			char word[9];
-			memcpy(word, addrs[k] + w * 8, 8);
-			word[8] = '\0';
-			uint32_t v = (uint32_t)strtoul(word, NULL, 16);
-			memcpy(&a6.s6_addr[w * 4], &v, 4);
-		}
-		if (IN6_IS_ADDR_V4MAPPED(&a6))
-			inet_ntop(AF_INET, &a6.s6_addr[12], outs[k], 64);
+	int on = 0, proto = 0;
+	socklen_t l1 = sizeof on, l2 = sizeof proto;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &l1) < 0 || !on ||
+	    getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l2) < 0 || proto != IPPROTO_TCP)
+		return 0;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return 0;
+	memset(e, 0, sizeof *e);
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
+		inet_ntop(AF_INET, &sa->sin_addr, e->laddr, sizeof e->laddr);
+		e->lport = ntohs(sa->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *sa = (struct sockaddr_in6 *)&ss;
+		if (IN6_IS_ADDR_V4MAPPED(&sa->sin6_addr))
+			inet_ntop(AF_INET, &sa->sin6_addr.s6_addr[12], e->laddr, sizeof e->laddr);
 		else
-			inet_ntop(AF_INET6, &a6, outs[k], 64);
+			inet_ntop(AF_INET6, &sa->sin6_addr, e->laddr, sizeof e->laddr);
+		e->lport = ntohs(sa->sin6_port);
+	} else {
+		return 0;
 	}
-	e->lport = (int)lp;
-	e->rport = (int)rp;
-	e->state = (int)st;
-	e->inode = inode;
-	return 0;
+	snprintf(e->raddr, sizeof e->raddr, "%s", ss.ss_family == AF_INET ? "0.0.0.0" : "::");
+	e->state = TCP_STATE_LISTEN;
+	return 1;
 }
 
-struct inode_scan {
+struct listener_search {
 	pid_t sid;
-	unsigned long *inodes;
-	int n, max;
+	struct tcp_entry *found;
+	int n;
 };
 
-static void collect_socket_inodes(pid_t pid, struct pstat *st, void *arg)
+/* Looks at every socket of pid, a process of the session, through
+   pidfd_getfd: asking the socket itself costs a few system calls, where a
+   sock_diag dump of listeners walks the machine's whole listening table. */
+static void find_listening_socket(pid_t pid, struct pstat *st, void *arg)
 {
-	struct inode_scan *s = arg;
-	if (st->session != s->sid)
+	struct listener_search *s = arg;
+	if (s->n || st->session != s->sid)
 		return;
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
 	DIR *fdd = opendir(path);
 	if (!fdd)
 		return;
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	struct dirent *f;
-	while ((f = readdir(fdd)) && s->n < s->max) {
+	while (pidfd >= 0 && !s->n && (f = readdir(fdd))) {
 		char link[300], target[64];
 		snprintf(link, sizeof link, "/proc/%d/fd/%s", (int)pid, f->d_name);
 		ssize_t len = readlink(link, target, sizeof target - 1);
 		if (len <= 0)
 			continue;
 		target[len] = '\0';
-		unsigned long inode;
-		if (sscanf(target, "socket:[%lu]", &inode) == 1)
-			s->inodes[s->n++] = inode;
+		if (strncmp(target, "socket:", 7) != 0)
+			continue;
+		int fd = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(f->d_name), 0);
+		if (fd < 0)
+			continue;
+		s->n = listening_tcp(fd, s->found);
+		close(fd);
 	}
+	if (pidfd >= 0)
+		close(pidfd);
 	closedir(fdd);
 }
 
-/* Socket inodes of every process of session sid (at most max): the probe's
-   descendants, as the probe started the session. */
-static int session_socket_inodes(pid_t sid, unsigned long *inodes, int max)
+int find_listener(pid_t sid, struct tcp_entry *e)
 {
-	struct inode_scan s = { sid, inodes, 0, max };
-	for_each_descendant(getpid(), collect_socket_inodes, &s);
+	struct listener_search s = { sid, e, 0 };
+	for_each_descendant(getpid(), find_listening_socket, &s);
 	return s.n;
-}
-
-/* Calls fn on each entry of /proc/PID/net/tcp and tcp6 until it returns 1. */
-static int scan_tcp(pid_t pid, int (*fn)(struct tcp_entry *, void *), void *arg)
-{
-	static const char *const files[2] = { "tcp", "tcp6" };
-	for (int v6 = 0; v6 < 2; v6++) {
-		char path[64], line[512];
-		snprintf(path, sizeof path, "/proc/%d/net/%s", (int)pid, files[v6]);
-		FILE *f = fopen(path, "re");
-		if (!f)
-			continue;
-		struct tcp_entry e;
-		while (fgets(line, sizeof line, f))
-			if (parse_tcp_line(line, v6, &e) == 0 && fn(&e, arg)) {
-				fclose(f);
-				return 1;
-			}
-		fclose(f);
-	}
-	return 0;
-}
-
-struct listener_search {
-	unsigned long inodes[256];
-	int n;
-	struct tcp_entry *found;
-};
-
-static int is_session_listener(struct tcp_entry *e, void *arg)
-{
-	struct listener_search *s = arg;
-	if (e->state != 0x0A)
-		return 0;
-	for (int i = 0; i < s->n; i++)
-		if (s->inodes[i] == e->inode) {
-			*s->found = *e;
-			return 1;
-		}
-	return 0;
-}
-
-int find_listener(pid_t pid, pid_t sid, struct tcp_entry *e)
-{
-	struct listener_search s;
-	s.n = session_socket_inodes(sid, s.inodes, 256);
-	s.found = e;
-	return s.n > 0 && scan_tcp(pid, is_session_listener, &s);
 }
 
 struct tw_count {
@@ -312,36 +279,16 @@ struct tw_count {
 static int count_tw(struct tcp_entry *e, void *arg)
 {
 	struct tw_count *c = arg;
-	if (e->state == 0x06 && e->lport == c->port)
+	if (e->state == TCP_STATE_TIME_WAIT && e->lport == c->port)
 		c->n++;
 	return 0;
 }
 
-int count_time_wait(pid_t pid, int port)
+int count_time_wait(int port)
 {
 	struct tw_count c = { port, 0 };
-	scan_tcp(pid, count_tw, &c);
+	tcp_sockets(1u << TCP_STATE_TIME_WAIT, count_tw, &c);
 	return c.n;
-}
-
-struct state_search {
-	int lport, rport, state;
-};
-
-static int find_state(struct tcp_entry *e, void *arg)
-{
-	struct state_search *s = arg;
-	if (e->lport != s->lport || e->rport != s->rport)
-		return 0;
-	s->state = e->state;
-	return 1;
-}
-
-int tcp_state(pid_t pid, int lport, int rport)
-{
-	struct state_search s = { lport, rport, 0 };
-	scan_tcp(pid, find_state, &s);
-	return s.state;
 }
 
 struct state_count {
@@ -356,10 +303,10 @@ static int count_to(struct tcp_entry *e, void *arg)
 	return 0;
 }
 
-int count_state_to(pid_t pid, int rport, int state)
+int count_state_to(int rport, int state)
 {
 	struct state_count s = { rport, state, 0 };
-	scan_tcp(pid, count_to, &s);
+	tcp_sockets(1u << state, count_to, &s);
 	return s.n;
 }
 

@@ -1,5 +1,5 @@
-/* Sockets the probe uses to play client or server, and what /proc/net/tcp
-   and sock_diag tell about the program's sockets. */
+/* Sockets the probe uses to play client or server, and what sock_diag
+   tells about the programs' sockets. */
 #ifndef NET_H
 #define NET_H
 
@@ -28,6 +28,9 @@ int tcp_connect(const char *addr, int port, struct deadline dl);
 int local_port(int fd);
 int remote_port(int fd);
 
+/* The local IPv4 address of a socket as text. 0, or -1. */
+int local_addr(int fd, char *out, size_t len);
+
 /* Sends all n bytes within the deadline. 0, or -1 with errno. */
 int send_all(int fd, const void *p, size_t n, struct deadline dl);
 
@@ -41,31 +44,42 @@ int read_available(int fd, struct bytes *b);
 /* Closes with a reset (SO_LINGER 0) instead of a FIN. */
 void close_with_reset(int fd);
 
-/* One line of /proc/net/tcp or tcp6. */
-struct tcp_entry {
-	char laddr[64], raddr[64];
-	int lport, rport;
-	int state; /* 0x0A listen, 0x06 time-wait, 0x01 established */
-	unsigned long inode;
+/* TCP states as the kernel numbers them (include/net/tcp_states.h). */
+enum {
+	TCP_STATE_ESTABLISHED = 1,
+	TCP_STATE_TIME_WAIT = 6,
+	TCP_STATE_CLOSE_WAIT = 8,
+	TCP_STATE_LISTEN = 10,
 };
 
-/* Parses one line of /proc/net/tcp (v4) or tcp6 (v6). 0, or -1 for a header
-   or malformed line. */
-int parse_tcp_line(const char *line, int v6, struct tcp_entry *e);
+/* One TCP socket of the probe's network namespace (shared with its programs). */
+struct tcp_entry {
+	char laddr[64], raddr[64]; /* a v4-mapped v6 address shows as v4 */
+	int lport, rport;
+	int state;                 /* TCP_STATE_... */
+	unsigned long inode;       /* 0 for TIME_WAIT */
+};
 
-/* Finds a listening TCP socket owned by a process of session sid, as seen in
-   the network namespace of pid. 1 found (into *e), 0 not. */
-int find_listener(pid_t pid, pid_t sid, struct tcp_entry *e);
+/* Calls fn on every TCP socket (v4, then v6) whose state is in the mask
+   (1 << TCP_STATE_LISTEN, ...) until fn returns 1, through sock_diag.
+   Returns 1 when fn stopped it, 0 after the last socket, -1 on an error. */
+int tcp_sockets(unsigned states, int (*fn)(struct tcp_entry *, void *), void *arg);
 
-/* Counts TIME_WAIT sockets with local port `port` in the namespace of pid. */
-int count_time_wait(pid_t pid, int port);
+/* Finds a listening TCP socket held by a process of session sid (one the
+   probe started), asking the sockets themselves (pidfd_getfd). 1 found (its
+   local address into *e), 0 not. */
+int find_listener(pid_t sid, struct tcp_entry *e);
 
-/* State of the TCP socket lport -> rport in the namespace of pid (0x08 close
-   wait, ...), or 0 when there is none. */
-int tcp_state(pid_t pid, int lport, int rport);
+/* Counts TIME_WAIT sockets with local port `port`. */
+int count_time_wait(int port);
+
+/* State of the TCP socket laddr:lport -> raddr:rport, v4 addresses, on a v4
+   or a dual-stack v6 socket (TCP_STATE_CLOSE_WAIT, ...), or 0 when there is
+   none. An exact lookup: no walk of the kernel's tables. */
+int tcp_state(const char *laddr, int lport, const char *raddr, int rport);
 
 /* Counts TCP sockets in state `state` whose remote port is rport. */
-int count_state_to(pid_t pid, int rport, int state);
+int count_state_to(int rport, int state);
 
 /* Bytes the TCP socket local_addr:local_port -> peer received so far
    (sock_diag tcp_info), or -1. */

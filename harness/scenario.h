@@ -37,6 +37,9 @@ const struct scenario *scenario_find(const char *name);
 void ctx_fail(struct probe_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The same, marking that a wait the program was responsible for ran out. */
 void ctx_timeout(struct probe_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same, for a program seen stuck (stuck.h): the verdict is a timeout, but
+   no deadline ran out, so later budgets stay whole (see program_budget). */
+void ctx_stuck(struct probe_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The same, marking a fault of the probe or a reference peer; returns -1. */
 int ctx_error(struct probe_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -46,6 +49,13 @@ int ctx_error(struct probe_ctx *ctx, const char *fmt, ...) __attribute__((format
    so a hung program costs one full wait rather than one per case. */
 #define FAST_FAIL_MS 250
 int program_budget(struct probe_ctx *ctx, const char *key, int dflt);
+
+/* Waits until prog exits, or the deadline passes, or it is stuck
+   (stuck.h; quiet_net: the probe has sent it nothing over the network).
+   Otherwise records a timeout: "LEAD: still running after N ms", or
+   "LEAD: it waits in accept(), for input that never comes (it had N ms)".
+   Returns 1 when it exited. */
+int expect_exit(struct probe_ctx *ctx, struct child *prog, struct deadline dl, int quiet_net, const char *lead);
 
 /* Param accessors with defaults. */
 int param_int(struct probe_ctx *ctx, const char *key, int dflt);

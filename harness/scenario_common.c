@@ -12,6 +12,7 @@
 
 #include "net.h"
 #include "scenario.h"
+#include "stuck.h"
 
 static const struct scenario *const scenarios[] = {
 	&scenario_unix_server, &scenario_unix_send, &scenario_tcp_server,
@@ -73,6 +74,16 @@ void ctx_timeout(struct probe_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
+void ctx_stuck(struct probe_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	if (!ctx->reason[0])
+		ctx->timed_out = 1;
+	va_start(ap, fmt);
+	vreason(ctx, fmt, ap);
+	va_end(ap);
+}
+
 int ctx_error(struct probe_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
@@ -82,6 +93,18 @@ int ctx_error(struct probe_ctx *ctx, const char *fmt, ...)
 	vreason(ctx, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+int expect_exit(struct probe_ctx *ctx, struct child *prog, struct deadline dl, int quiet_net, const char *lead)
+{
+	char what[96];
+	int exited = wait_exit_or_stuck(prog, dl, quiet_net, what, sizeof what);
+	if (exited < 0)
+		ctx_stuck(ctx, "%s: it waits in %s, for input that never comes (it had %d ms)", lead, what,
+			  dl.budget_ms);
+	else if (!exited)
+		ctx_timeout(ctx, "%s: still running after %d ms", lead, dl.budget_ms);
+	return exited > 0;
 }
 
 int param_int(struct probe_ctx *ctx, const char *key, int dflt)
@@ -140,14 +163,26 @@ struct child *start_peer(struct probe_ctx *ctx, const char *name, const char *co
 struct listening {
 	struct child *c;
 	struct tcp_entry e;
-	int found;
+	int found, stuck;
+	char what[96];
 };
 
 static int listening_or_gone(void *arg)
 {
 	struct listening *l = arg;
-	l->found = find_listener(l->c->pid, l->c->pid, &l->e);
-	return l->found || !l->c->running;
+	l->found = find_listener(l->c->pid, &l->e);
+	if (l->found || !l->c->running)
+		return 1;
+	/* The program has been sent nothing yet: asleep for ever, it will not
+	   listen later, so its state now is its answer (looked at once more,
+	   since it may have listened just before it fell asleep). */
+	if (strcmp(l->c->who, "program") == 0 && processes_stuck(1, l->what, sizeof l->what)) {
+		pump(-1, 0, 0);
+		l->found = find_listener(l->c->pid, &l->e);
+		l->stuck = !l->found && l->c->running;
+		return 1;
+	}
+	return 0;
 }
 
 /* Readiness costs no connection: a test connection would eat "Connection 1!".
@@ -156,13 +191,17 @@ static int listening_or_gone(void *arg)
 const char *wait_tcp_listening(struct probe_ctx *ctx, struct child *c, const char *addr, int port,
 			       int *ok)
 {
-	static char fact[128];
-	struct listening l = { c, { .lport = 0 }, 0 };
+	static char fact[192];
+	struct listening l = { c, { .lport = 0 }, 0, 0, "" };
 	int budget = ready_budget(ctx, c);
 	*ok = 0;
 	if (!wait_until(listening_or_gone, &l, deadline_in(budget), 1)) {
 		snprintf(fact, sizeof fact, "never (still running after %d ms)", budget);
 		ctx_timeout(ctx, "it did not listen on %s:%d within %d ms", addr, port, budget);
+	} else if (l.stuck) {
+		snprintf(fact, sizeof fact, "never (still running, waiting in %s)", l.what);
+		ctx_stuck(ctx, "it did not listen on %s:%d: it waits in %s, for input that never comes "
+			  "(it had %d ms)", addr, port, l.what, budget);
 	} else if (!l.found) {
 		snprintf(fact, sizeof fact, "never (%s)", child_exit_class(c));
 		ctx_fail(ctx, "it ended (%s) without listening on %s:%d", child_exit_class(c), addr, port);
@@ -192,22 +231,32 @@ const char *wait_tcp_listening(struct probe_ctx *ctx, struct child *c, const cha
 struct bound {
 	struct child *c;
 	const char *path;
-	int fd;
+	int fd, stuck;
+	char what[96];
 };
 
 static int bound_or_gone(void *arg)
 {
 	struct bound *b = arg;
 	b->fd = unix_dgram_connect(b->path);
-	return b->fd >= 0 || !b->c->running;
+	if (b->fd >= 0 || !b->c->running)
+		return 1;
+	/* As for listening: asleep for ever, it will not bind later. */
+	if (strcmp(b->c->who, "program") == 0 && processes_stuck(1, b->what, sizeof b->what)) {
+		pump(-1, 0, 0);
+		b->fd = unix_dgram_connect(b->path);
+		b->stuck = b->fd < 0 && b->c->running;
+		return 1;
+	}
+	return 0;
 }
 
 int wait_unix_bound(struct probe_ctx *ctx, struct child *c, const char *path, const char **fact)
 {
-	static char buf[128];
+	static char buf[192];
 	int budget = ready_budget(ctx, c);
 	struct deadline dl = deadline_in(budget);
-	struct bound b = { c, path, -1 };
+	struct bound b = { c, path, -1, 0, "" };
 	int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof dir, "%s", path);
@@ -230,6 +279,11 @@ int wait_unix_bound(struct probe_ctx *ctx, struct child *c, const char *path, co
 	if (b.fd >= 0) {
 		*fact = "bound";
 		transcript_note(ctx->tr, "probe", "note", "socket bound at %s", path);
+	} else if (b.stuck) {
+		snprintf(buf, sizeof buf, "never (still running, waiting in %s)", b.what);
+		*fact = buf;
+		ctx_stuck(ctx, "no socket was bound at %s: it waits in %s, for input that never comes "
+			  "(it had %d ms)", path, b.what, budget);
 	} else if (!c->running) {
 		snprintf(buf, sizeof buf, "never (%s)", child_exit_class(c));
 		*fact = buf;

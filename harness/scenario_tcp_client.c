@@ -83,9 +83,8 @@ static int run_steps(struct probe_ctx *ctx, struct child *prog, int conn, int po
 		} else if (json_is_true(json_object_get(step, "close"))) {
 			shutdown(conn, SHUT_RDWR);
 			transcript_note(ctx->tr, "probe", "eof", "the server closes the connection");
-			int budget = program_budget(ctx, "exit_ms", EXIT_MS);
-			if (!wait_exit(prog, deadline_in(budget)))
-				ctx_timeout(ctx, "the client did not exit within %d ms of the server closing", budget);
+			expect_exit(ctx, prog, deadline_in(program_budget(ctx, "exit_ms", EXIT_MS)), 0,
+				    "the client did not exit when the server closed");
 			continue;
 		} else {
 			return ctx_error(ctx, "step %zu is none of stdin, reply, eof, close", i + 1);
@@ -146,7 +145,7 @@ struct closed_by_server {
 static int server_close_seen(void *arg)
 {
 	struct closed_by_server *c = arg;
-	return !c->prog->running || count_state_to(getpid(), c->port, 0x08 /* CLOSE_WAIT */) > 0;
+	return !c->prog->running || count_state_to(c->port, TCP_STATE_CLOSE_WAIT) > 0;
 }
 
 static int against(struct probe_ctx *ctx, json_t *obs, const char *server)
@@ -192,9 +191,8 @@ static int against(struct probe_ctx *ctx, json_t *obs, const char *server)
 		wait_settled(prog, deadline_in(program_budget(ctx, "settle_ms", SETTLE_MS)));
 	}
 	child_close_stdin(prog);
-	int budget = program_budget(ctx, "exit_ms", EXIT_MS);
-	if (!wait_exit(prog, deadline_in(budget)))
-		ctx_timeout(ctx, "the client did not exit within %d ms", budget);
+	expect_exit(ctx, prog, deadline_in(program_budget(ctx, "exit_ms", EXIT_MS)), 0,
+		    "the client did not exit at the end of its input");
 	child_drain(prog);
 	json_object_set_new(obs, "stdout", bytes_json(prog->out.data, prog->out.len, prog->out.dropped));
 	json_object_set_new(obs, "exit", json_string(child_exit_class(prog)));

@@ -74,14 +74,16 @@ static json_t *exchange(struct server_run *r, const struct bytes *payload, int *
 }
 
 struct seen_close {
+	const char *addr;
 	int port, client_port, reset;
+	char client_addr[64];
 };
 
 static int server_saw_close(void *arg)
 {
 	struct seen_close *s = arg;
-	int st = tcp_state(getpid(), s->port, s->client_port);
-	return s->reset ? st == 0 : st == 0x08 /* CLOSE_WAIT */ || st == 0;
+	int st = tcp_state(s->addr, s->port, s->client_addr, s->client_port);
+	return s->reset ? st == 0 : st == TCP_STATE_CLOSE_WAIT || st == 0;
 }
 
 /* A client that connects and leaves without reading: FIN or reset. With
@@ -101,7 +103,8 @@ static void abandon(struct server_run *r, const char *how)
 	if (fd < 0) {
 		ctx_fail(ctx, "connecting to %s:%d failed: %s", r->addr, r->port, strerror(errno));
 	} else {
-		struct seen_close s = { r->port, local_port(fd), strcmp(how, "rst") == 0 };
+		struct seen_close s = { r->addr, r->port, local_port(fd), strcmp(how, "rst") == 0, "" };
+		local_addr(fd, s.client_addr, sizeof s.client_addr);
 		transcript_note(ctx->tr, "probe", "connect", "from port %d, then %s without reading",
 				s.client_port, s.reset ? "reset" : "close");
 		if (s.reset)
@@ -216,7 +219,7 @@ static json_t *log_lines(struct server_run *r)
 
 static int time_wait_seen(void *arg)
 {
-	return count_time_wait(getpid(), *(int *)arg) > 0;
+	return count_time_wait(*(int *)arg) > 0;
 }
 
 /* Stops the server after its connections sit in TIME_WAIT, starts it again on

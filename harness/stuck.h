@@ -1,0 +1,34 @@
+/* Stuck: every process a case started waits, with no time limit, for
+   something only the probe could give it. Such a program never acts again
+   on its own, so a wait for it to exit or to listen can end at once, with
+   the same verdict its deadline would have given, instead of at the
+   deadline. The judgement errs towards "not stuck": on any doubt the caller
+   waits out its deadline as before. */
+#ifndef STUCK_H
+#define STUCK_H
+
+#include <stddef.h>
+
+#include "deadline.h"
+#include "proc.h"
+
+/* 1 when every descendant of the probe is asleep in a system call that waits
+   without a time limit (accept, read, pause, wait4, poll with no timeout, ...)
+   or is a zombie or stopped, none of them has a timer (timer_create, timerfd)
+   or a receive timeout on the socket it waits on, and none ran between two
+   looks at all of them. what gets a description of the first waiting call,
+   e.g. "accept()". quiet_net: the caller knows no packet is on its way to
+   the programs (the probe has sent them nothing); without it, a wait on a
+   network socket, or in poll/select/epoll (whose sockets are not known), is
+   not judged endless, since a packet may still be in the kernel's queues. */
+int processes_stuck(int quiet_net, char *what, size_t len);
+
+/* Waits until the child has exited or the deadline passes, like wait_exit,
+   but ends as soon as processes_stuck(quiet_net) holds. 1 exited, 0
+   deadline, -1 stuck (what filled). */
+int wait_exit_or_stuck(struct child *c, struct deadline dl, int quiet_net, char *what, size_t len);
+
+/* The name of a waiting system call ("accept"), or "syscall N". */
+const char *waiting_syscall_name(long nr);
+
+#endif
