@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Grade a sockets homework submission.
 
     ./grader.py SUBMISSION_DIR [--results FILE] [--cases DIR] [-k EXPR] [-q]
@@ -29,9 +29,15 @@ import time
 T_START = time.monotonic()  # for the timing breakdown (GRADER_TIMING=1)
 PYTEST_FIX = "apt-get install -y python3-pytest python3-pytest-xdist"
 
-try:
-    import pytest
-except ImportError:  # Debian's pytest installs for /usr/bin/python3, maybe not first on PATH
+
+def ensure_pytest():
+    """Makes sure pytest can be imported: Debian's python3-pytest installs for
+    /usr/bin/python3, which may not be the python3 first on PATH, so another
+    interpreter re-executes this script under it; exit 2 with the fixing
+    command when neither has it."""
+    import importlib.util
+    if importlib.util.find_spec("pytest"):
+        return
     system_python = "/usr/bin/python3"
     if os.path.realpath(sys.executable) != os.path.realpath(system_python) and os.access(system_python, os.X_OK) \
             and os.environ.get("GRADER_REEXEC") != "1":
@@ -39,6 +45,7 @@ except ImportError:  # Debian's pytest installs for /usr/bin/python3, maybe not 
         os.execv(system_python, [system_python, os.path.abspath(__file__)] + sys.argv[1:])
     sys.stderr.write(f"grader: pytest is missing: run  {PYTEST_FIX}\n")
     sys.exit(2)
+
 
 import argparse
 import concurrent.futures
@@ -49,14 +56,11 @@ import shutil
 import subprocess
 import tempfile
 
-import platforms
-from reports import (classroom_output_line, classroom_result, explain_text, failure_text, gradescope_results,
-                     html_report, junit_xml, scores, text_report)
-
 ROOT = os.path.dirname(os.path.abspath(__file__))
 PROGRAMS = ["unix_d_server", "unix_d_send", "tcp_qq_srver", "tcp_client", "tcp_echo_serverSR"]
 CFLAGS = ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-pipe", "-fdiagnostics-color=never"]  # -pipe: no temporary files, same code
 COMPILE_TIMEOUT_S = 60
+MESSAGES_CAP = 64 * 1024  # bytes of compiler messages kept
 PROBE_TIMEOUT_S = 600  # a whole program's cases; each wait inside has its own deadline
 
 
@@ -82,28 +86,151 @@ def probe_path():
     return probe
 
 
+class Build:
+    """One program's compile, started at once: gcc runs while Python goes on,
+    and result() waits for it. Its messages go to a file, never to a pipe
+    nobody reads yet, and are read back cut at MESSAGES_CAP."""
+
+    def __init__(self, src_dir, program, out_dir):
+        self.src_dir, self.program = src_dir, program
+        self.binary = os.path.join(out_dir, program)
+        self.t0 = time.monotonic()
+        self.seconds = 0.0
+        self.proc = self.log = None
+        src = os.path.join(src_dir, program + ".c")
+        if os.path.isfile(src):
+            self.log = open(self.binary + ".log", "w+b")
+            # A session of its own, so cancel() stops cc1, as and ld too; its
+            # temporary files in out_dir, so they go with it.
+            self.proc = subprocess.Popen(["gcc", *CFLAGS, "-I", src_dir, "-o", self.binary, src],
+                                         stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
+                                         start_new_session=True, env=dict(os.environ, TMPDIR=out_dir))
+
+    def result(self):
+        """{"ok": bool, "binary": path, "messages": compiler output}."""
+        if self.proc is None:
+            return {"ok": False, "binary": self.binary, "messages": f"no {self.program}.c in the submission"}
+        try:
+            rc = self.proc.wait(timeout=max(0.0, COMPILE_TIMEOUT_S - (time.monotonic() - self.t0)))
+            messages = None
+        except subprocess.TimeoutExpired:
+            self.cancel()
+            rc, messages = -1, f"the compiler took more than {COMPILE_TIMEOUT_S} s"
+        self.seconds = time.monotonic() - self.t0
+        if messages is None:
+            self.log.seek(0)
+            messages = self.log.read(MESSAGES_CAP + 1).decode(errors="replace")
+            if len(messages) > MESSAGES_CAP:
+                messages = messages[:MESSAGES_CAP] + "\n[... the compiler's messages are cut here]"
+        self.log.close()
+        messages = messages.replace(self.src_dir.rstrip("/") + "/", "")
+        return {"ok": rc == 0, "binary": self.binary, "messages": messages.strip()}
+
+    def cancel(self):
+        """Stops the compiler if it still runs (a grading that ends early)."""
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, 9)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+
+
 def compile_program(src_dir, program, out_dir):
-    """Compiles SRC_DIR/PROGRAM.c alone into OUT_DIR/PROGRAM.
-    Returns {"ok": bool, "binary": path, "messages": compiler output}."""
-    src = os.path.join(src_dir, program + ".c")
-    binary = os.path.join(out_dir, program)
-    if not os.path.isfile(src):
-        return {"ok": False, "binary": binary, "messages": f"no {program}.c in the submission"}
-    cmd = ["gcc", *CFLAGS, "-I", src_dir, "-o", binary, src]
-    try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=COMPILE_TIMEOUT_S, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        return {"ok": False, "binary": binary, "messages": f"the compiler took more than {COMPILE_TIMEOUT_S} s"}
-    messages = (r.stdout + r.stderr).replace(src_dir.rstrip("/") + "/", "")
-    return {"ok": r.returncode == 0, "binary": binary, "messages": messages.strip()}
+    """Compiles SRC_DIR/PROGRAM.c alone into OUT_DIR/PROGRAM; the result of Build."""
+    return Build(src_dir, program, out_dir).result()
 
 
 def compile_all(src_dir, out_dir):
-    """Compiles the five programs in parallel; {program: compile result}."""
+    """Compiles the five programs side by side; {program: compile result}."""
     os.makedirs(out_dir, exist_ok=True)
-    with concurrent.futures.ThreadPoolExecutor(len(PROGRAMS)) as pool:
-        futures = {p: pool.submit(compile_program, src_dir, p, out_dir) for p in PROGRAMS}
-        return {p: f.result() for p, f in futures.items()}
+    builds = [Build(src_dir, p, out_dir) for p in PROGRAMS]
+    return {b.program: b.result() for b in builds}
+
+
+# ---------------------------------------------------------------- command line
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(prog="grader.py", description="Grade a sockets homework submission.")
+    ap.add_argument("submission", nargs="?", help="folder holding the five .c files")
+    ap.add_argument("--results", metavar="FILE", help="write Gradescope's results.json here")
+    ap.add_argument("--cases", metavar="DIR", action="append", default=[], help="a folder of extra case files")
+    ap.add_argument("-k", metavar="EXPR", help="only the cases whose id matches (pytest -k)")
+    ap.add_argument("-q", "--quiet", action="store_true", help="print only the total line")
+    ap.add_argument("--isolation", choices=["auto", "1", "2", "3"], default="auto",
+                    help="auto: the strongest the machine allows; a number: exactly that level")
+    ap.add_argument("--html", metavar="FILE", help="write a self-contained HTML report here")
+    ap.add_argument("--junit", metavar="FILE", help="write JUnit XML here (one testcase per case)")
+    ap.add_argument("--classroom", action="store_true",
+                    help="GitHub Classroom: append result=<base64 JSON> to $GITHUB_OUTPUT, print Points X/Y")
+    ap.add_argument("--explain", metavar="CASE_ID", help="what a case checks, why, and the usual mistakes")
+    ap.add_argument("--gradescope-package", metavar="OUT_ZIP", help="write Gradescope's autograder zip")
+    ap.add_argument("--batch", metavar="DIR", help="grade every subfolder of DIR (one submission each)")
+    ap.add_argument("--out", metavar="OUT", help="with --batch: where the results go")
+    ap.add_argument("--jobs", metavar="N", type=int, help="with --batch: submissions graded at once "
+                                                          "(default: the number of CPUs)")
+    args = ap.parse_args(argv)
+    if args.explain or args.gradescope_package:
+        if args.submission is not None or args.batch is not None:
+            ap.error("--explain and --gradescope-package take no submission")
+        return args
+    if args.batch is None:
+        if args.submission is None:
+            ap.error("give a SUBMISSION_DIR, or --batch DIR --out OUT")
+        for option in ("out", "jobs"):
+            if getattr(args, option) is not None:
+                ap.error(f"--{option} goes with --batch")
+    else:
+        if args.submission is not None:
+            ap.error("give either a SUBMISSION_DIR or --batch DIR, not both")
+        if args.out is None:
+            ap.error("--batch needs --out OUT")
+        for option in ("results", "html", "junit"):
+            if getattr(args, option) is not None:
+                ap.error(f"--{option} is for one submission; a batch writes OUT/NAME/ files")
+        if args.classroom:
+            ap.error("--classroom grades one submission")
+        if args.jobs is None:
+            args.jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        if args.jobs < 1:
+            ap.error("--jobs must be at least 1")
+    return args
+
+
+def start_early_builds(args):
+    """For a one-submission grading: a folder for the binaries and the five
+    compiles, started now, before pytest is imported, so gcc runs while Python
+    loads (a fifth of a second here). Returns (submission, work, {program:
+    Build}), or None for the other modes."""
+    if args.submission is None or args.batch is not None or args.explain or args.gradescope_package:
+        return None
+    sub = os.path.abspath(args.submission)
+    if not os.path.isdir(sub):
+        return None  # grade() says so
+    work = tempfile.mkdtemp(prefix="grader-")
+    builds = {}
+    try:
+        for p in PROGRAMS:
+            builds[p] = Build(sub, p, work)
+    except OSError:  # no gcc, say: grade() meets it again and reports it
+        for b in builds.values():
+            b.cancel()
+        shutil.rmtree(work, ignore_errors=True)
+        return None
+    return sub, work, builds
+
+
+ARGS = EARLY = None
+if __name__ == "__main__":
+    ensure_pytest()  # may re-execute: before anything is started
+    ARGS = parse_args(sys.argv[1:])  # a usage error ends here
+    EARLY = start_early_builds(ARGS)
+
+import pytest  # noqa: E402 -- after the builds have started
+
+import platforms  # noqa: E402
+from reports import (classroom_output_line, classroom_result, explain_text, failure_text,  # noqa: E402
+                     gradescope_results, html_report, junit_xml, scores, text_report)
 
 
 # ---------------------------------------------------------------- cases
@@ -212,9 +339,11 @@ class Grading:
     run before pytest has even collected (when every case is selected), so the
     builds and probes overlap pytest's own start-up."""
 
-    def __init__(self, submission, files, cases, peers, expected, isolation="auto", hide=(), work=None):
+    def __init__(self, submission, files, cases, peers, expected, isolation="auto", hide=(), work=None,
+                 builds=None):
         self.submission, self.files, self.cases = submission, files, cases
         self.peers, self.expected, self.work = peers, expected, work
+        self.builds = builds or {}  # program -> Build already started (start_early_builds)
         self.isolation, self.hide = isolation, list(hide)  # passed on to the probe
         self.built = dict.fromkeys(PROGRAMS)  # program -> compile result, in the lecture's order
         self.selected = []  # case ids pytest kept after -k
@@ -259,8 +388,9 @@ class Grading:
 
     def _pipeline(self, program, ids):
         t0 = time.monotonic()
-        b = self.built[program] = compile_program(self.submission, program, self.work)
-        self.timing[f"build {program}"] = time.monotonic() - t0
+        build = self.builds.get(program)
+        b = self.built[program] = build.result() if build else compile_program(self.submission, program, self.work)
+        self.timing[f"build {program}"] = build.seconds if build else time.monotonic() - t0
         if not ids:
             return {}
         if not b["ok"]:
@@ -304,54 +434,7 @@ def test_case(case, grading):
         pytest.fail(failure_text(case, v), pytrace=False)
 
 
-# ---------------------------------------------------------------- command line
-
-def parse_args(argv):
-    ap = argparse.ArgumentParser(prog="grader.py", description="Grade a sockets homework submission.")
-    ap.add_argument("submission", nargs="?", help="folder holding the five .c files")
-    ap.add_argument("--results", metavar="FILE", help="write Gradescope's results.json here")
-    ap.add_argument("--cases", metavar="DIR", action="append", default=[], help="a folder of extra case files")
-    ap.add_argument("-k", metavar="EXPR", help="only the cases whose id matches (pytest -k)")
-    ap.add_argument("-q", "--quiet", action="store_true", help="print only the total line")
-    ap.add_argument("--isolation", choices=["auto", "1", "2", "3"], default="auto",
-                    help="auto: the strongest the machine allows; a number: exactly that level")
-    ap.add_argument("--html", metavar="FILE", help="write a self-contained HTML report here")
-    ap.add_argument("--junit", metavar="FILE", help="write JUnit XML here (one testcase per case)")
-    ap.add_argument("--classroom", action="store_true",
-                    help="GitHub Classroom: append result=<base64 JSON> to $GITHUB_OUTPUT, print Points X/Y")
-    ap.add_argument("--explain", metavar="CASE_ID", help="what a case checks, why, and the usual mistakes")
-    ap.add_argument("--gradescope-package", metavar="OUT_ZIP", help="write Gradescope's autograder zip")
-    ap.add_argument("--batch", metavar="DIR", help="grade every subfolder of DIR (one submission each)")
-    ap.add_argument("--out", metavar="OUT", help="with --batch: where the results go")
-    ap.add_argument("--jobs", metavar="N", type=int, help="with --batch: submissions graded at once "
-                                                          "(default: the number of CPUs)")
-    args = ap.parse_args(argv)
-    if args.explain or args.gradescope_package:
-        if args.submission is not None or args.batch is not None:
-            ap.error("--explain and --gradescope-package take no submission")
-        return args
-    if args.batch is None:
-        if args.submission is None:
-            ap.error("give a SUBMISSION_DIR, or --batch DIR --out OUT")
-        for option in ("out", "jobs"):
-            if getattr(args, option) is not None:
-                ap.error(f"--{option} goes with --batch")
-    else:
-        if args.submission is not None:
-            ap.error("give either a SUBMISSION_DIR or --batch DIR, not both")
-        if args.out is None:
-            ap.error("--batch needs --out OUT")
-        for option in ("results", "html", "junit"):
-            if getattr(args, option) is not None:
-                ap.error(f"--{option} is for one submission; a batch writes OUT/NAME/ files")
-        if args.classroom:
-            ap.error("--classroom grades one submission")
-        if args.jobs is None:
-            args.jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        if args.jobs < 1:
-            ap.error("--jobs must be at least 1")
-    return args
-
+# ---------------------------------------------------------------- grading
 
 def prepare(case_dirs):
     """What every grading with these case folders shares: (files, cases, peers, expected)."""
@@ -369,7 +452,9 @@ def hidden_paths(case_dirs, *more):
 
 def run_pytest(plugin, k, *extra):
     """Runs this module's tests (one per case) with PLUGIN providing the grading; pytest's exit code."""
-    pytest_args = [os.path.abspath(__file__), "-q", "-p", "no:cacheprovider", "--no-header",
+    # --assert=plain: the one test has no assert worth rewriting, and rewriting
+    # this file costs more than running every case's test.
+    pytest_args = [os.path.abspath(__file__), "-q", "-p", "no:cacheprovider", "--no-header", "--assert=plain",
                    "-o", "python_files=grader.py", "-o", "console_output_style=classic", "--tb=no",
                    *extra]
     if k:
@@ -391,17 +476,23 @@ def run_pytest(plugin, k, *extra):
                 os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
 
 
-def grade(args):
-    """Grades one submission through pytest (one test per case); returns (Grading, elapsed seconds)."""
+def grade(args, early=None):
+    """Grades one submission through pytest (one test per case), with the builds
+    start_early_builds started when given; returns (Grading, elapsed seconds)."""
     t0 = time.monotonic()
     sub = os.path.abspath(args.submission)
-    if not os.path.isdir(sub):
-        raise GraderError(f"{args.submission}: not a folder")
-    files, cases, peers, expected = prepare(args.cases)
-    work = tempfile.mkdtemp(prefix="grader-")
+    if early and early[0] == sub:
+        sub, work, builds = early
+        t0 = min(b.t0 for b in builds.values())  # the grading began with them
+    else:
+        if not os.path.isdir(sub):
+            raise GraderError(f"{args.submission}: not a folder")
+        work, builds = tempfile.mkdtemp(prefix="grader-"), None
     try:
-        g = Grading(sub, files, cases, peers, expected, args.isolation, hidden_paths(args.cases), work)
-        g.timing.update({"start-up": t0 - T_START, "oracle": time.monotonic() - t0})
+        t_oracle = time.monotonic()
+        files, cases, peers, expected = prepare(args.cases)
+        g = Grading(sub, files, cases, peers, expected, args.isolation, hidden_paths(args.cases), work, builds)
+        g.timing.update({"start-up": t_oracle - T_START, "oracle": time.monotonic() - t_oracle})
         if not args.k:
             g.start([c["id"] for c in cases])  # every case: no need to wait for pytest's collection
         t_pytest = time.monotonic()
@@ -414,6 +505,8 @@ def grade(args):
         g.check_complete()
         return g, time.monotonic() - t0
     finally:
+        for b in (builds or {}).values():
+            b.cancel()  # a grading that failed early leaves no compiler behind
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -474,7 +567,8 @@ def write_reports(args, g, elapsed):
 
 
 def main(argv=None):
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    args = ARGS if argv is None and ARGS is not None else parse_args(sys.argv[1:] if argv is None else argv)
+    early = EARLY if args is ARGS else None
     try:
         if args.explain:
             sys.stdout.write(explain(args.explain, args.cases))
@@ -487,7 +581,7 @@ def main(argv=None):
         if args.batch is not None:
             import batch  # the class-wide mode: batch.py, given this module's functions
             return batch.run(args, sys.modules[__name__])
-        g, elapsed = grade(args)
+        g, elapsed = grade(args, early)
         if not g.selected:
             raise GraderError("no case matches the selection")
     except GraderError as e:

@@ -144,6 +144,18 @@ def test_cases_folder_missing_is_exit_2(tmp_path):
     assert proc.returncode == 2 and "not a folder" in proc.stderr
 
 
+def test_a_grading_that_fails_early_leaves_no_build_behind(tmp_path):
+    """The five compiles start before the arguments are checked against the disk;
+    a grading that then fails stops them and removes their folder."""
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    proc = subprocess.run([sys.executable, str(ROOT / "grader.py"), str(ROOT / "reference"), "--cases",
+                           str(tmp_path / "nothing")], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, TMPDIR=str(tmpdir)))
+    assert proc.returncode == 2 and "not a folder" in proc.stderr
+    assert list(tmpdir.iterdir()) == []
+
+
 def interpreter_without_pytest():
     for cand in (shutil.which("python3"), "/usr/local/bin/python3", os.path.expanduser("~/.pyenv/shims/python3")):
         if cand and os.access(cand, os.X_OK) and os.path.realpath(cand) != os.path.realpath("/usr/bin/python3"):
