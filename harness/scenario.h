@@ -35,11 +35,10 @@ const struct scenario *scenario_find(const char *name);
 
 /* Records the first reason a case went wrong; later calls keep the first. */
 void ctx_fail(struct probe_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The same, marking that a wait the program was responsible for ran out. */
+/* The same, marking that a wait the program was responsible for ran out, or
+   that the program was seen stuck in it (stuck.h): either counts towards
+   the shorter budgets of program_budget. */
 void ctx_timeout(struct probe_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The same, for a program seen stuck (stuck.h): the verdict is a timeout, but
-   no deadline ran out, so later budgets stay whole (see program_budget). */
-void ctx_stuck(struct probe_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The same, marking a fault of the probe or a reference peer; returns -1. */
 int ctx_error(struct probe_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -74,16 +74,6 @@ void ctx_timeout(struct probe_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
-void ctx_stuck(struct probe_ctx *ctx, const char *fmt, ...)
-{
-	va_list ap;
-	if (!ctx->reason[0])
-		ctx->timed_out = 1;
-	va_start(ap, fmt);
-	vreason(ctx, fmt, ap);
-	va_end(ap);
-}
-
 int ctx_error(struct probe_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
@@ -100,8 +90,8 @@ int expect_exit(struct probe_ctx *ctx, struct child *prog, struct deadline dl, i
 	char what[96];
 	int exited = wait_exit_or_stuck(prog, dl, quiet_net, what, sizeof what);
 	if (exited < 0)
-		ctx_stuck(ctx, "%s: it waits in %s, for input that never comes (it had %d ms)", lead, what,
-			  dl.budget_ms);
+		ctx_timeout(ctx, "%s: it waits in %s, for input that never comes (it had %d ms)", lead, what,
+			    dl.budget_ms);
 	else if (!exited)
 		ctx_timeout(ctx, "%s: still running after %d ms", lead, dl.budget_ms);
 	return exited > 0;
@@ -200,8 +190,8 @@ const char *wait_tcp_listening(struct probe_ctx *ctx, struct child *c, const cha
 		ctx_timeout(ctx, "it did not listen on %s:%d within %d ms", addr, port, budget);
 	} else if (l.stuck) {
 		snprintf(fact, sizeof fact, "never (still running, waiting in %s)", l.what);
-		ctx_stuck(ctx, "it did not listen on %s:%d: it waits in %s, for input that never comes "
-			  "(it had %d ms)", addr, port, l.what, budget);
+		ctx_timeout(ctx, "it did not listen on %s:%d: it waits in %s, for input that never comes "
+			    "(it had %d ms)", addr, port, l.what, budget);
 	} else if (!l.found) {
 		snprintf(fact, sizeof fact, "never (%s)", child_exit_class(c));
 		ctx_fail(ctx, "it ended (%s) without listening on %s:%d", child_exit_class(c), addr, port);
@@ -282,8 +272,8 @@ int wait_unix_bound(struct probe_ctx *ctx, struct child *c, const char *path, co
 	} else if (b.stuck) {
 		snprintf(buf, sizeof buf, "never (still running, waiting in %s)", b.what);
 		*fact = buf;
-		ctx_stuck(ctx, "no socket was bound at %s: it waits in %s, for input that never comes "
-			  "(it had %d ms)", path, b.what, budget);
+		ctx_timeout(ctx, "no socket was bound at %s: it waits in %s, for input that never comes "
+			    "(it had %d ms)", path, b.what, budget);
 	} else if (!c->running) {
 		snprintf(buf, sizeof buf, "never (%s)", child_exit_class(c));
 		*fact = buf;

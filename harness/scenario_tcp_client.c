@@ -22,6 +22,7 @@
 
 #include "net.h"
 #include "scenario.h"
+#include "stuck.h"
 
 #define LOOPBACK "127.0.0.1"
 
@@ -94,6 +95,26 @@ static int run_steps(struct probe_ctx *ctx, struct child *prog, int conn, int po
 	return 0;
 }
 
+/* Waits until a connection is pending on lfd, the client has ended, the
+   deadline passes, or the client is stuck (*stuck set): the probe has sent
+   it nothing yet, so asleep for ever it will not connect later. 1 when a
+   connection is pending. */
+static int wait_connection(int lfd, struct child *prog, struct deadline dl, int *stuck, char *what, size_t len)
+{
+	for (;;) {
+		if (pump(lfd, POLLIN, deadline_left(dl, 1)))
+			return 1;
+		if (!prog->running || deadline_passed(dl))
+			return 0;
+		if (processes_stuck(1, what, len)) {
+			if (pump(lfd, POLLIN, 0)) /* it connected just before it fell asleep */
+				return 1;
+			*stuck = prog->running;
+			return 0;
+		}
+	}
+}
+
 static int scripted(struct probe_ctx *ctx, json_t *obs)
 {
 	int port, conn = -1, rc = -1;
@@ -107,10 +128,15 @@ static int scripted(struct probe_ctx *ctx, json_t *obs)
 	if (!prog)
 		goto out;
 	int budget = program_budget(ctx, "ready_ms", READY_MS);
-	if (wait_fd(lfd, POLLIN, deadline_in(budget)))
+	char what[96];
+	int stuck = 0;
+	if (wait_connection(lfd, prog, deadline_in(budget), &stuck, what, sizeof what))
 		conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (conn < 0) {
-		if (prog->running)
+		if (stuck)
+			ctx_timeout(ctx, "the client did not connect: it waits in %s, for input that never comes "
+				    "(it had %d ms)", what, budget);
+		else if (prog->running)
 			ctx_timeout(ctx, "the client did not connect within %d ms", budget);
 		else
 			ctx_fail(ctx, "the client ended (%s) without connecting", child_exit_class(prog));
