@@ -358,7 +358,9 @@ struct spawn {
 };
 
 /* Runs in the new process, on its own stack, in the probe's memory until it
-   execs: system calls only, and nothing written but its own stack. */
+   execs: system calls only, and nothing written but its own stack. The probe
+   installs no signal handler (it only ignores SIGPIPE), so no signal can run
+   probe code in the shared memory before the exec. */
 static int spawned(void *arg)
 {
 	const struct spawn *sp = arg;
