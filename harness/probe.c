@@ -232,6 +232,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	proc_set_isolation(&iso);
+	if (proc_check_access(err, sizeof err) < 0) {
+		fprintf(stderr, "probe: %s\n", err);
+		nftw(staged, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		return 2;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans of a case become ours to kill */
 	json_array_foreach(cases, i, c) {

@@ -394,6 +394,63 @@ static pid_t spawn(struct spawn *sp)
 	return clone(spawned, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, sp);
 }
 
+int proc_check_access(char *err, size_t errlen)
+{
+	int ready[2];
+	if (pipe2(ready, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) { /* a stand-in for a program: the same isolation, then asleep */
+		isolation_enter_child(isolation);
+		(void)!write(ready[1], "r", 1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	struct pollfd p = { ready[0], POLLIN, 0 };
+	char byte, path[64], buf[256];
+	int rc = -1, e = 0, pidfd = -1, fd = -1;
+	const char *what = "";
+	if (poll(&p, 1, READY_MS) != 1 || read(ready[0], &byte, 1) != 1) {
+		snprintf(err, errlen, "a test child did not start within %d ms", READY_MS);
+		goto out;
+	}
+	snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
+	int sfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (sfd < 0 || read(sfd, buf, sizeof buf) < 0) {
+		e = errno;
+		what = "reading /proc/PID/syscall";
+	} else if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0 ||
+		   (fd = (int)syscall(SYS_pidfd_getfd, pidfd, 1, 0)) < 0) {
+		e = errno;
+		what = "pidfd_getfd";
+	} else {
+		rc = 0;
+	}
+	if (sfd >= 0)
+		close(sfd);
+	if (rc < 0)
+		snprintf(err, errlen, "cannot look into the programs it starts (%s: %s): it needs ptrace "
+			 "access to its children (CAP_SYS_PTRACE when they run under a uid of their own, at "
+			 "isolation level 1; kernel.yama.ptrace_scope 0 or 1); --isolation 3 keeps them under "
+			 "the grader's uid", what, strerror(e));
+out:
+	if (fd >= 0)
+		close(fd);
+	if (pidfd >= 0)
+		close(pidfd);
+	close(ready[0]);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return rc;
+}
+
 int child_start(struct child *c, const char *who, char *const argv[], int stdin_pipe,
 		const char *cwd, char *err, size_t errlen)
 {

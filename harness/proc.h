@@ -29,6 +29,13 @@ struct child {
 /* The isolation every program started from now on runs under. */
 void proc_set_isolation(const struct isolation *iso);
 
+/* Checks that the probe may look into the programs it starts, under the
+   isolation set: read their /proc/PID/syscall (quiescence, stuck) and borrow
+   their sockets with pidfd_getfd (listeners). Yama's ptrace_scope 2 or 3, an
+   LSM or a container may forbid it, and then every wait would misjudge, so
+   the probe refuses to run. 0, or -1 with err. */
+int proc_check_access(char *err, size_t errlen);
+
 /* Starts a case: events go to tr, children are remembered until proc_end_case. */
 void proc_begin_case(struct transcript *tr);
 

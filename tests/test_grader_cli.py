@@ -156,6 +156,19 @@ def test_a_grading_that_fails_early_leaves_no_build_behind(tmp_path):
     assert list(tmpdir.iterdir()) == []
 
 
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv")
+def test_a_probe_that_cannot_look_into_its_programs_refuses_to_grade():
+    """Root without CAP_SYS_PTRACE (a container may drop it) cannot read the
+    /proc/PID/syscall of programs running under another uid: every wait would
+    misjudge them, so the grading stops with one line saying why."""
+    proc = subprocess.run(["setpriv", "--bounding-set=-sys_ptrace", sys.executable, str(ROOT / "grader.py"),
+                           str(ROOT / "reference"), "--isolation", "1", "-k", "us.hex_message"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith("grader: probe: cannot look into the programs it starts"), proc.stderr
+
+
 def interpreter_without_pytest():
     for cand in (shutil.which("python3"), "/usr/local/bin/python3", os.path.expanduser("~/.pyenv/shims/python3")):
         if cand and os.access(cand, os.X_OK) and os.path.realpath(cand) != os.path.realpath("/usr/bin/python3"):
