@@ -166,7 +166,7 @@ static int listening_or_gone(void *arg)
 	/* The program has been sent nothing yet: asleep for ever, it will not
 	   listen later, so its state now is its answer (looked at once more,
 	   since it may have listened just before it fell asleep). */
-	if (strcmp(l->c->who, "program") == 0 && processes_stuck(1, l->what, sizeof l->what)) {
+	if (strcmp(l->c->who, "program") == 0 && processes_stuck(1, l->c->pid, l->what, sizeof l->what)) {
 		pump(-1, 0, 0);
 		l->found = find_listener(l->c->pid, &l->e);
 		l->stuck = !l->found && l->c->running;
@@ -232,7 +232,7 @@ static int bound_or_gone(void *arg)
 	if (b->fd >= 0 || !b->c->running)
 		return 1;
 	/* As for listening: asleep for ever, it will not bind later. */
-	if (strcmp(b->c->who, "program") == 0 && processes_stuck(1, b->what, sizeof b->what)) {
+	if (strcmp(b->c->who, "program") == 0 && processes_stuck(1, b->c->pid, b->what, sizeof b->what)) {
 		pump(-1, 0, 0);
 		b->fd = unix_dgram_connect(b->path);
 		b->stuck = b->fd < 0 && b->c->running;

@@ -106,7 +106,7 @@ static int wait_connection(int lfd, struct child *prog, struct deadline dl, int 
 			return 1;
 		if (!prog->running || deadline_passed(dl))
 			return 0;
-		if (processes_stuck(1, what, len)) {
+		if (processes_stuck(1, prog->pid, what, len)) {
 			if (pump(lfd, POLLIN, 0)) /* it connected just before it fell asleep */
 				return 1;
 			*stuck = prog->running;

@@ -270,7 +270,7 @@ const char *waiting_syscall_name(long nr)
 	return buf;
 }
 
-int processes_stuck(int quiet_net, char *what, size_t len)
+int processes_stuck(int quiet_net, pid_t about, char *what, size_t len)
 {
 	static struct look first[MAX_TASKS], second[MAX_TASKS];
 	int n = scan_all(first);
@@ -279,6 +279,7 @@ int processes_stuck(int quiet_net, char *what, size_t len)
 	/* Asleep, every one of them: now the slower questions. */
 	what[0] = '\0';
 	pid_t last_tgid = -1;
+	int told_about = 0;
 	for (int i = 0; i < n; i++) {
 		const struct look *l = &first[i];
 		if (l->state != 'S')
@@ -289,8 +290,10 @@ int processes_stuck(int quiet_net, char *what, size_t len)
 		if (l->tgid != last_tgid && !timerless(l->tgid))
 			return 0;
 		last_tgid = l->tgid;
-		if (!what[0])
+		if (!what[0] || (!told_about && l->tgid == about)) {
 			snprintf(what, len, "%s()%s", waiting_syscall_name(l->nr), kind);
+			told_about = l->tgid == about;
+		}
 	}
 	/* The same threads, in the same calls, and none has run since the first
 	   look: at the moment between the two looks all of them were asleep at
@@ -320,7 +323,7 @@ static int exited_or_stuck(void *arg)
 	struct stuck_wait *w = arg;
 	if (!w->c->running)
 		return 1;
-	if (!processes_stuck(w->quiet_net, w->what, w->len))
+	if (!processes_stuck(w->quiet_net, w->c->pid, w->what, w->len))
 		return 0;
 	pump(-1, 0, 0); /* a program that has just ended is a zombie: reap it */
 	w->stuck = w->c->running;

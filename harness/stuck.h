@@ -8,6 +8,7 @@
 #define STUCK_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "deadline.h"
 #include "proc.h"
@@ -16,12 +17,13 @@
    without a time limit (accept, read, pause, wait4, poll with no timeout, ...)
    or is a zombie or stopped, none of them has a timer (timer_create, timerfd)
    or a receive timeout on the socket it waits on, and none ran between two
-   looks at all of them. what gets a description of the first waiting call,
-   e.g. "accept()". quiet_net: the caller knows no packet is on its way to
+   looks at all of them. what gets a description of the call process about
+   waits in (or, when it has ended, the first that waits), e.g. "accept() on
+   a network socket". quiet_net: the caller knows no packet is on its way to
    the programs (the probe has sent them nothing); without it, a wait on a
    network socket, or in poll/select/epoll (whose sockets are not known), is
    not judged endless, since a packet may still be in the kernel's queues. */
-int processes_stuck(int quiet_net, char *what, size_t len);
+int processes_stuck(int quiet_net, pid_t about, char *what, size_t len);
 
 /* Waits until the child has exited or the deadline passes, like wait_exit,
    but ends as soon as processes_stuck(quiet_net) holds. 1 exited, 0

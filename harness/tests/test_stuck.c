@@ -74,13 +74,13 @@ static int fixture_asleep(void *arg)
 static int stuck_quiet(void *arg)
 {
 	char *what = arg;
-	return processes_stuck(1, what, 96);
+	return processes_stuck(1, kid, what, 96);
 }
 
 static int stuck_noisy(void *arg)
 {
 	char *what = arg;
-	return processes_stuck(0, what, 96);
+	return processes_stuck(0, kid, what, 96);
 }
 
 /* Asks n times, as fast as it can: a fixture that must never be judged stuck. */
@@ -88,7 +88,7 @@ static int never_stuck(int quiet_net, int n)
 {
 	char what[96];
 	for (int i = 0; i < n; i++)
-		if (processes_stuck(quiet_net, what, sizeof what))
+		if (processes_stuck(quiet_net, kid, what, sizeof what))
 			return 0;
 	return 1;
 }
@@ -259,10 +259,56 @@ static void test_running(void)
 	kill_fixture();
 }
 
+struct about {
+	pid_t pid;
+	char what[96];
+};
+
+static int stuck_about(void *arg)
+{
+	struct about *a = arg;
+	return processes_stuck(0, a->pid, a->what, sizeof a->what);
+}
+
+/* The description names the call of the process asked about, not merely the
+   first one found: a reader (found first) whose child waits in pause(). */
+static void test_described_process(void)
+{
+	int pp[2];
+	if (pipe(pp) < 0)
+		abort();
+	kid = fork();
+	if (kid == 0) {
+		setpgid(0, 0);
+		int own[2];
+		if (pipe(own) < 0)
+			_exit(9);
+		pid_t c = fork();
+		if (c == 0)
+			for (;;)
+				pause();
+		(void)!write(pp[1], &c, sizeof c);
+		char x;
+		(void)!read(own[0], &x, 1); /* its own pipe: nobody else will write */
+		_exit(0);
+	}
+	close(pp[1]);
+	ready[0] = pp[0];
+	struct about a = { 0, "" };
+	CHECK(read(pp[0], &a.pid, sizeof a.pid) == sizeof a.pid);
+	CHECK(wait_until(stuck_about, &a, deadline_in(5000), 1));
+	CHECK_STR(a.what, "pause()");
+	a.pid = kid;
+	CHECK(stuck_about(&a));
+	CHECK_STR(a.what, "read() on a pipe");
+	kill(-kid, SIGKILL);
+	kill_fixture();
+}
+
 static void test_nothing_started(void)
 {
 	char what[96];
-	CHECK(!processes_stuck(1, what, sizeof what)); /* no process is not a stuck one */
+	CHECK(!processes_stuck(1, 0, what, sizeof what)); /* no process is not a stuck one */
 }
 
 int main(void)
@@ -271,6 +317,7 @@ int main(void)
 	test_endless_waits();
 	test_waits_that_end();
 	test_running();
+	test_described_process();
 	test_nothing_started();
 	return check_summary();
 }
