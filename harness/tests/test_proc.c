@@ -49,10 +49,11 @@ static void release(struct child *c)
 	bytes_free(&c->err);
 }
 
-/* How many processes have ppid == us; the first one's pid into *first. */
-static int count_our_children(pid_t *first)
+/* Calls fn on every process of the machine: the test's own walk of /proc, so
+   that it checks proc.c's walks rather than trusting them. 0, or -1 when
+   /proc cannot be read. */
+static int each_process(void (*fn)(pid_t, struct pstat *, void *), void *arg)
 {
-	int n = 0;
 	DIR *d = opendir("/proc");
 	if (!d)
 		return -1;
@@ -63,14 +64,33 @@ static int count_our_children(pid_t *first)
 		struct pstat st;
 		if (*end || pid <= 0 || read_pstat((pid_t)pid, &st) < 0)
 			continue;
-		if (st.ppid == getpid()) {
-			if (n == 0 && first)
-				*first = (pid_t)pid;
-			n++;
-		}
+		fn((pid_t)pid, &st, arg);
 	}
 	closedir(d);
-	return n;
+	return 0;
+}
+
+struct our_children {
+	int n;
+	pid_t first;
+};
+
+static void count_if_ours(pid_t pid, struct pstat *st, void *arg)
+{
+	struct our_children *c = arg;
+	if (st->ppid == getpid() && c->n++ == 0)
+		c->first = pid;
+}
+
+/* How many processes have ppid == us; the first one's pid into *first. */
+static int count_our_children(pid_t *first)
+{
+	struct our_children c = { 0, 0 };
+	if (each_process(count_if_ours, &c) < 0)
+		return -1;
+	if (first && c.n)
+		*first = c.first;
+	return c.n;
 }
 
 /* 1 when no child of ours is left: none to wait for and none in /proc. */
@@ -279,24 +299,18 @@ struct escapee {
 	pid_t parent, found;
 };
 
+static void note_escapee(pid_t pid, struct pstat *st, void *arg)
+{
+	struct escapee *s = arg;
+	if (st->ppid == s->parent && st->session != s->parent && st->session == pid)
+		s->found = pid;
+}
+
 /* A process whose parent is the fixture but that left its session. */
 static int escaped(void *arg)
 {
 	struct escapee *s = arg;
-	DIR *d = opendir("/proc");
-	if (!d)
-		return 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
-		struct pstat st;
-		if (*end || pid <= 0 || read_pstat((pid_t)pid, &st) < 0)
-			continue;
-		if (st.ppid == s->parent && st.session != s->parent && st.session == pid)
-			s->found = (pid_t)pid;
-	}
-	closedir(d);
+	each_process(note_escapee, s);
 	return s->found > 0;
 }
 
