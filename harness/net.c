@@ -230,39 +230,27 @@ struct listener_search {
 	int n;
 };
 
-/* Looks at every socket of pid, a process of the session, through
-   pidfd_getfd: asking the socket itself costs a few system calls, where a
-   sock_diag dump of listeners walks the machine's whole listening table. */
+/* A socket of a process of the session, asked through pidfd_getfd: asking
+   the socket itself costs a few system calls, where a sock_diag dump of
+   listeners walks the machine's whole listening table. */
+static int is_listening_socket(pid_t pid, int fd, const char *target, void *arg)
+{
+	struct listener_search *s = arg;
+	if (strncmp(target, "socket:", 7) != 0)
+		return 0;
+	int mine = borrow_fd(pid, fd);
+	if (mine < 0)
+		return 0;
+	s->n = listening_tcp(mine, s->found);
+	close(mine);
+	return s->n;
+}
+
 static void find_listening_socket(pid_t pid, struct pstat *st, void *arg)
 {
 	struct listener_search *s = arg;
-	if (s->n || st->session != s->sid)
-		return;
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
-	DIR *fdd = opendir(path);
-	if (!fdd)
-		return;
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	struct dirent *f;
-	while (pidfd >= 0 && !s->n && (f = readdir(fdd))) {
-		char link[300], target[64];
-		snprintf(link, sizeof link, "/proc/%d/fd/%s", (int)pid, f->d_name);
-		ssize_t len = readlink(link, target, sizeof target - 1);
-		if (len <= 0)
-			continue;
-		target[len] = '\0';
-		if (strncmp(target, "socket:", 7) != 0)
-			continue;
-		int fd = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(f->d_name), 0);
-		if (fd < 0)
-			continue;
-		s->n = listening_tcp(fd, s->found);
-		close(fd);
-	}
-	if (pidfd >= 0)
-		close(pidfd);
-	closedir(fdd);
+	if (!s->n && st->session == s->sid)
+		for_each_fd(pid, is_listening_socket, s);
 }
 
 int find_listener(pid_t sid, struct tcp_entry *e)

@@ -1,6 +1,7 @@
 /* Children: spawn, pump, settle, kill. */
 #define _GNU_SOURCE
 #include "proc.h"
+#include "stuck.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -158,27 +159,28 @@ int wait_exit(struct child *c, struct deadline dl)
 
 int wait_until(int (*cond)(void *), void *arg, struct deadline dl, int tick_ms)
 {
-	for (;;) {
-		if (cond(arg))
-			return 1;
-		if (deadline_passed(dl))
-			return 0;
-		pump(-1, 0, deadline_left(dl, tick_ms));
-	}
+	return wait_until_or_stuck(cond, arg, -1, tick_ms, dl, NULL, 0, NULL, 0) == 1;
 }
 
-int read_pstat(pid_t pid, struct pstat *st)
+int read_proc_file(const char *path, char *buf, size_t len)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
+	ssize_t n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
+	return (int)n;
+}
+
+/* Parses a /proc stat file (a process's or a thread's) into st. 0 or -1. */
+static int read_stat_file(const char *path, struct pstat *st)
+{
+	char buf[512];
+	if (read_proc_file(path, buf, sizeof buf) < 0)
+		return -1;
 	char *rp = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
 	int ppid, pgrp, sess;
 	if (!rp || sscanf(rp + 1, " %c %d %d %d", &st->state, &ppid, &pgrp, &sess) != 4)
@@ -189,32 +191,58 @@ int read_pstat(pid_t pid, struct pstat *st)
 	return 0;
 }
 
-int is_waiting_syscall(long nr)
+int read_pstat(pid_t pid, struct pstat *st)
 {
-	static const long waiting[] = {
-		SYS_read, SYS_readv, SYS_pread64, SYS_recvfrom, SYS_recvmsg, SYS_recvmmsg,
-		SYS_accept, SYS_accept4, SYS_ppoll, SYS_pselect6, SYS_epoll_pwait, SYS_waitid,
-		SYS_wait4, SYS_rt_sigsuspend, SYS_rt_sigtimedwait,
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	return read_stat_file(path, st);
+}
+
+int read_task_pstat(pid_t pid, pid_t tid, struct pstat *st)
+{
+	char path[96];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	return read_stat_file(path, st);
+}
+
+/* The system calls that block waiting for input, with the names reports use. */
+static const struct {
+	long nr;
+	const char *name;
+} waiting_calls[] = {
+	{ SYS_read, "read" }, { SYS_readv, "readv" }, { SYS_pread64, "pread" },
+	{ SYS_recvfrom, "recvfrom" }, { SYS_recvmsg, "recvmsg" }, { SYS_recvmmsg, "recvmmsg" },
+	{ SYS_accept, "accept" }, { SYS_accept4, "accept4" }, { SYS_ppoll, "ppoll" },
+	{ SYS_pselect6, "pselect" }, { SYS_epoll_pwait, "epoll_pwait" }, { SYS_waitid, "waitid" },
+	{ SYS_wait4, "wait" }, { SYS_rt_sigsuspend, "sigsuspend" }, { SYS_rt_sigtimedwait, "sigtimedwait" },
 #ifdef SYS_poll
-		SYS_poll,
+	{ SYS_poll, "poll" },
 #endif
 #ifdef SYS_select
-		SYS_select,
+	{ SYS_select, "select" },
 #endif
 #ifdef SYS_epoll_wait
-		SYS_epoll_wait,
+	{ SYS_epoll_wait, "epoll_wait" },
 #endif
 #ifdef SYS_pause
-		SYS_pause,
+	{ SYS_pause, "pause" },
 #endif
 #ifdef SYS_epoll_pwait2
-		SYS_epoll_pwait2,
+	{ SYS_epoll_pwait2, "epoll_pwait2" },
 #endif
-	};
-	for (size_t i = 0; i < sizeof waiting / sizeof waiting[0]; i++)
-		if (waiting[i] == nr)
-			return 1;
-	return 0;
+};
+
+const char *waiting_syscall_name(long nr)
+{
+	for (size_t i = 0; i < sizeof waiting_calls / sizeof waiting_calls[0]; i++)
+		if (waiting_calls[i].nr == nr)
+			return waiting_calls[i].name;
+	return NULL;
+}
+
+int is_waiting_syscall(long nr)
+{
+	return waiting_syscall_name(nr) != NULL;
 }
 
 /* 1 when pid is asleep in a waiting syscall (or gone). */
@@ -275,14 +303,8 @@ void for_each_descendant(pid_t root, void (*fn)(pid_t, struct pstat *, void *), 
 				continue;
 			char cpath[300], buf[4096];
 			snprintf(cpath, sizeof cpath, "/proc/%d/task/%s/children", (int)p, t->d_name);
-			int fd = open(cpath, O_RDONLY | O_CLOEXEC);
-			if (fd < 0)
+			if (read_proc_file(cpath, buf, sizeof buf) < 0)
 				continue;
-			ssize_t len = read(fd, buf, sizeof buf - 1);
-			close(fd);
-			if (len <= 0)
-				continue;
-			buf[len] = '\0';
 			char *s = buf, *end;
 			for (long kid; (kid = strtol(s, &end, 10)) > 0; s = end) {
 				struct pstat st;
@@ -415,26 +437,22 @@ int proc_check_access(char *err, size_t errlen)
 	close(ready[1]);
 	struct pollfd p = { ready[0], POLLIN, 0 };
 	char byte, path[64], buf[256];
-	int rc = -1, e = 0, pidfd = -1, fd = -1;
+	int rc = -1, e = 0, fd = -1;
 	const char *what = "";
 	if (poll(&p, 1, READY_MS) != 1 || read(ready[0], &byte, 1) != 1) {
 		snprintf(err, errlen, "a test child did not start within %d ms", READY_MS);
 		goto out;
 	}
 	snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
-	int sfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (sfd < 0 || read(sfd, buf, sizeof buf) < 0) {
+	if (read_proc_file(path, buf, sizeof buf) < 0) {
 		e = errno;
 		what = "reading /proc/PID/syscall";
-	} else if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0 ||
-		   (fd = (int)syscall(SYS_pidfd_getfd, pidfd, 1, 0)) < 0) {
+	} else if ((fd = borrow_fd(pid, 1)) < 0) {
 		e = errno;
 		what = "pidfd_getfd";
 	} else {
 		rc = 0;
 	}
-	if (sfd >= 0)
-		close(sfd);
 	if (rc < 0)
 		snprintf(err, errlen, "cannot look into the programs it starts (%s: %s): it needs ptrace "
 			 "access to its children (CAP_SYS_PTRACE when they run under a uid of their own, at "
@@ -443,8 +461,6 @@ int proc_check_access(char *err, size_t errlen)
 out:
 	if (fd >= 0)
 		close(fd);
-	if (pidfd >= 0)
-		close(pidfd);
 	close(ready[0]);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
@@ -557,6 +573,43 @@ const char *child_exit_class(const struct child *c)
 		return WEXITSTATUS(c->status) == 0 ? "exit 0" : "exit non-zero";
 	snprintf(buf, sizeof buf, "killed by %s", signal_name(WTERMSIG(c->status)));
 	return buf;
+}
+
+int fd_target(pid_t pid, int fd, char *buf, size_t len)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)pid, fd);
+	ssize_t n = readlink(path, buf, len - 1);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+int for_each_fd(pid_t pid, int (*fn)(pid_t pid, int fd, const char *target, void *arg), void *arg)
+{
+	char path[64], target[128];
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	int stopped = 0;
+	struct dirent *e;
+	while (!stopped && (e = readdir(d)))
+		if (e->d_name[0] != '.' && fd_target(pid, atoi(e->d_name), target, sizeof target) == 0)
+			stopped = fn(pid, atoi(e->d_name), target, arg);
+	closedir(d);
+	return stopped;
+}
+
+int borrow_fd(pid_t pid, int fd)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -1;
+	int mine = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	close(pidfd);
+	return mine;
 }
 
 int count_fds(pid_t pid)

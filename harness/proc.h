@@ -93,6 +93,19 @@ const char *child_exit_class(const struct child *c);
 /* "SIGSEGV" for SIGSEGV (static buffer). */
 const char *signal_name(int sig);
 
+/* What descriptor fd of pid links to in /proc ("socket:[123]",
+   "anon_inode:[timerfd]", "pipe:[9]", ...), into buf. 0, or -1. */
+int fd_target(pid_t pid, int fd, char *buf, size_t len);
+
+/* Calls fn(pid, fd, target, arg) for each open descriptor of pid (target as
+   fd_target) until fn returns 1. 1 when fn stopped it, 0 after the last, -1
+   when pid's descriptors cannot be listed. */
+int for_each_fd(pid_t pid, int (*fn)(pid_t pid, int fd, const char *target, void *arg), void *arg);
+
+/* A descriptor of ours for the file behind descriptor fd of process pid
+   (pidfd_getfd: needs ptrace access, see proc_check_access), or -1. */
+int borrow_fd(pid_t pid, int fd);
+
 /* Number of open descriptors of pid (from /proc/PID/fd), or -1. */
 int count_fds(pid_t pid);
 
@@ -103,6 +116,13 @@ struct pstat {
 };
 int read_pstat(pid_t pid, struct pstat *st);
 
+/* The same for thread tid of process pid (/proc/PID/task/TID/stat). */
+int read_task_pstat(pid_t pid, pid_t tid, struct pstat *st);
+
+/* Reads a small /proc file into buf (at most len - 1 bytes, NUL-terminated).
+   Returns the length, or -1 when it cannot be read or is empty. */
+int read_proc_file(const char *path, char *buf, size_t len);
+
 /* Calls fn(pid, pstat, arg) for every descendant of root (through
    /proc/PID/task/TID/children): a case's processes, orphans included, since the
    probe is their subreaper. Cheaper than a scan of all of /proc. */
@@ -110,5 +130,8 @@ void for_each_descendant(pid_t root, void (*fn)(pid_t, struct pstat *, void *), 
 
 /* 1 when syscall number nr blocks waiting for input (read, accept, poll, ...). */
 int is_waiting_syscall(long nr);
+
+/* The name of such a system call ("accept"), or NULL for any other. */
+const char *waiting_syscall_name(long nr);
 
 #endif

@@ -85,16 +85,21 @@ int ctx_error(struct probe_ctx *ctx, const char *fmt, ...)
 	return -1;
 }
 
+static int exited(void *arg)
+{
+	return !((struct child *)arg)->running;
+}
+
 int expect_exit(struct probe_ctx *ctx, struct child *prog, struct deadline dl, int quiet_net, const char *lead)
 {
 	char what[96];
-	int exited = wait_exit_or_stuck(prog, dl, quiet_net, what, sizeof what);
-	if (exited < 0)
+	int ended = wait_until_or_stuck(exited, prog, -1, 1, dl, prog, quiet_net, what, sizeof what);
+	if (ended < 0)
 		ctx_timeout(ctx, "%s: it waits in %s, for input that never comes (it had %d ms)", lead, what,
 			    dl.budget_ms);
-	else if (!exited)
+	else if (!ended)
 		ctx_timeout(ctx, "%s: still running after %d ms", lead, dl.budget_ms);
-	return exited > 0;
+	return ended > 0;
 }
 
 int param_int(struct probe_ctx *ctx, const char *key, int dflt)
@@ -153,26 +158,22 @@ struct child *start_peer(struct probe_ctx *ctx, const char *name, const char *co
 struct listening {
 	struct child *c;
 	struct tcp_entry e;
-	int found, stuck;
-	char what[96];
+	int found;
 };
 
 static int listening_or_gone(void *arg)
 {
 	struct listening *l = arg;
 	l->found = find_listener(l->c->pid, &l->e);
-	if (l->found || !l->c->running)
-		return 1;
-	/* The program has been sent nothing yet: asleep for ever, it will not
-	   listen later, so its state now is its answer (looked at once more,
-	   since it may have listened just before it fell asleep). */
-	if (strcmp(l->c->who, "program") == 0 && processes_stuck(1, l->c->pid, l->what, sizeof l->what)) {
-		pump(-1, 0, 0);
-		l->found = find_listener(l->c->pid, &l->e);
-		l->stuck = !l->found && l->c->running;
-		return 1;
-	}
-	return 0;
+	return l->found || !l->c->running;
+}
+
+/* The program under test, whose readiness waits may end when it is stuck (it
+   has been sent nothing yet: asleep for ever, it will not get ready later);
+   NULL for a reference peer, whose readiness is never in doubt. */
+static struct child *judged(struct child *c)
+{
+	return strcmp(c->who, "program") == 0 ? c : NULL;
 }
 
 /* Readiness costs no connection: a test connection would eat "Connection 1!".
@@ -182,16 +183,19 @@ const char *wait_tcp_listening(struct probe_ctx *ctx, struct child *c, const cha
 			       int *ok)
 {
 	static char fact[192];
-	struct listening l = { c, { .lport = 0 }, 0, 0, "" };
+	struct listening l = { c, { .lport = 0 }, 0 };
+	char what[96];
 	int budget = ready_budget(ctx, c);
 	*ok = 0;
-	if (!wait_until(listening_or_gone, &l, deadline_in(budget), 1)) {
+	int r = wait_until_or_stuck(listening_or_gone, &l, -1, 1, deadline_in(budget), judged(c), 1, what,
+				    sizeof what);
+	if (r == 0) {
 		snprintf(fact, sizeof fact, "never (still running after %d ms)", budget);
 		ctx_timeout(ctx, "it did not listen on %s:%d within %d ms", addr, port, budget);
-	} else if (l.stuck) {
-		snprintf(fact, sizeof fact, "never (still running, waiting in %s)", l.what);
+	} else if (r < 0) {
+		snprintf(fact, sizeof fact, "never (still running, waiting in %s)", what);
 		ctx_timeout(ctx, "it did not listen on %s:%d: it waits in %s, for input that never comes "
-			    "(it had %d ms)", addr, port, l.what, budget);
+			    "(it had %d ms)", addr, port, what, budget);
 	} else if (!l.found) {
 		snprintf(fact, sizeof fact, "never (%s)", child_exit_class(c));
 		ctx_fail(ctx, "it ended (%s) without listening on %s:%d", child_exit_class(c), addr, port);
@@ -221,24 +225,17 @@ const char *wait_tcp_listening(struct probe_ctx *ctx, struct child *c, const cha
 struct bound {
 	struct child *c;
 	const char *path;
-	int fd, stuck;
-	char what[96];
+	int fd, inotify;
 };
 
 static int bound_or_gone(void *arg)
 {
 	struct bound *b = arg;
+	char evbuf[4096];
+	while (read(b->inotify, evbuf, sizeof evbuf) > 0)
+		; /* the events only woke us */
 	b->fd = unix_dgram_connect(b->path);
-	if (b->fd >= 0 || !b->c->running)
-		return 1;
-	/* As for listening: asleep for ever, it will not bind later. */
-	if (strcmp(b->c->who, "program") == 0 && processes_stuck(1, b->c->pid, b->what, sizeof b->what)) {
-		pump(-1, 0, 0);
-		b->fd = unix_dgram_connect(b->path);
-		b->stuck = b->fd < 0 && b->c->running;
-		return 1;
-	}
-	return 0;
+	return b->fd >= 0 || !b->c->running;
 }
 
 int wait_unix_bound(struct probe_ctx *ctx, struct child *c, const char *path, const char **fact)
@@ -246,7 +243,6 @@ int wait_unix_bound(struct probe_ctx *ctx, struct child *c, const char *path, co
 	static char buf[192];
 	int budget = ready_budget(ctx, c);
 	struct deadline dl = deadline_in(budget);
-	struct bound b = { c, path, -1, 0, "" };
 	int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof dir, "%s", path);
@@ -259,21 +255,18 @@ int wait_unix_bound(struct probe_ctx *ctx, struct child *c, const char *path, co
 	}
 	/* Woken by the file's creation; the short tick covers the moment between
 	   the file appearing and the socket accepting (bind is not atomic). */
-	while (!bound_or_gone(&b) && !deadline_passed(dl)) {
-		char evbuf[4096];
-		if (pump(in, POLLIN, deadline_left(dl, 5)))
-			while (read(in, evbuf, sizeof evbuf) > 0)
-				;
-	}
+	struct bound b = { c, path, -1, in };
+	char what[96];
+	int r = wait_until_or_stuck(bound_or_gone, &b, in, 5, dl, judged(c), 1, what, sizeof what);
 	close(in);
 	if (b.fd >= 0) {
 		*fact = "bound";
 		transcript_note(ctx->tr, "probe", "note", "socket bound at %s", path);
-	} else if (b.stuck) {
-		snprintf(buf, sizeof buf, "never (still running, waiting in %s)", b.what);
+	} else if (r < 0) {
+		snprintf(buf, sizeof buf, "never (still running, waiting in %s)", what);
 		*fact = buf;
 		ctx_timeout(ctx, "no socket was bound at %s: it waits in %s, for input that never comes "
-			    "(it had %d ms)", path, b.what, budget);
+			    "(it had %d ms)", path, what, budget);
 	} else if (!c->running) {
 		snprintf(buf, sizeof buf, "never (%s)", child_exit_class(c));
 		*fact = buf;

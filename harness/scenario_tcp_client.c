@@ -95,24 +95,17 @@ static int run_steps(struct probe_ctx *ctx, struct child *prog, int conn, int po
 	return 0;
 }
 
-/* Waits until a connection is pending on lfd, the client has ended, the
-   deadline passes, or the client is stuck (*stuck set): the probe has sent
-   it nothing yet, so asleep for ever it will not connect later. 1 when a
-   connection is pending. */
-static int wait_connection(int lfd, struct child *prog, struct deadline dl, int *stuck, char *what, size_t len)
+struct connecting {
+	struct child *prog;
+	int lfd, pending;
+};
+
+static int connected_or_gone(void *arg)
 {
-	for (;;) {
-		if (pump(lfd, POLLIN, deadline_left(dl, 1)))
-			return 1;
-		if (!prog->running || deadline_passed(dl))
-			return 0;
-		if (processes_stuck(1, prog->pid, what, len)) {
-			if (pump(lfd, POLLIN, 0)) /* it connected just before it fell asleep */
-				return 1;
-			*stuck = prog->running;
-			return 0;
-		}
-	}
+	struct connecting *w = arg;
+	struct pollfd p = { w->lfd, POLLIN, 0 };
+	w->pending = poll(&p, 1, 0) == 1;
+	return w->pending || !w->prog->running;
 }
 
 static int scripted(struct probe_ctx *ctx, json_t *obs)
@@ -128,12 +121,14 @@ static int scripted(struct probe_ctx *ctx, json_t *obs)
 	if (!prog)
 		goto out;
 	int budget = program_budget(ctx, "ready_ms", READY_MS);
+	/* The probe has sent the client nothing yet: stuck, it will not connect later. */
 	char what[96];
-	int stuck = 0;
-	if (wait_connection(lfd, prog, deadline_in(budget), &stuck, what, sizeof what))
+	struct connecting w = { prog, lfd, 0 };
+	int r = wait_until_or_stuck(connected_or_gone, &w, lfd, 1, deadline_in(budget), prog, 1, what, sizeof what);
+	if (w.pending)
 		conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (conn < 0) {
-		if (stuck)
+		if (r < 0)
 			ctx_timeout(ctx, "the client did not connect: it waits in %s, for input that never comes "
 				    "(it had %d ms)", what, budget);
 		else if (prog->running)

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,36 +30,21 @@ struct scan {
 	int n, doubt;
 };
 
-static int read_small(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return (int)n;
-}
-
 /* Fills l for thread tid of process tgid; 0, or -1 when it cannot be read. */
 static int look_at(pid_t tgid, pid_t tid, struct look *l)
 {
 	char path[96], buf[512];
+	struct pstat st;
 	memset(l, 0, sizeof *l);
 	l->tgid = tgid;
 	l->tid = tid;
-	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)tgid, (int)tid);
-	if (read_small(path, buf, sizeof buf) < 0)
+	if (read_task_pstat(tgid, tid, &st) < 0)
 		return -1;
-	char *rp = strrchr(buf, ')');
-	if (!rp || sscanf(rp + 1, " %c", &l->state) != 1)
-		return -1;
+	l->state = st.state;
 	if (strchr("ZXTt", l->state))
 		return 0;
 	snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)tgid, (int)tid);
-	if (read_small(path, buf, sizeof buf) < 0)
+	if (read_proc_file(path, buf, sizeof buf) < 0)
 		return -1;
 	char *s = buf, *end;
 	l->nr = strtol(s, &end, 10);
@@ -70,7 +56,7 @@ static int look_at(pid_t tgid, pid_t tid, struct look *l)
 	}
 	snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int)tgid, (int)tid);
 	unsigned long long waited;
-	if (read_small(path, buf, sizeof buf) < 0 ||
+	if (read_proc_file(path, buf, sizeof buf) < 0 ||
 	    sscanf(buf, "%llu %llu %llu", &l->ran_ns, &waited, &l->runs) != 3)
 		return -1;
 	return 0;
@@ -112,14 +98,9 @@ static int scan_all(struct look *v)
 	return s.doubt ? -1 : s.n;
 }
 
-static int is_timerfd(pid_t tgid, int fd)
+static int is_timerfd(pid_t pid, int fd, const char *target, void *arg)
 {
-	char path[64], target[64];
-	snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)tgid, fd);
-	ssize_t n = readlink(path, target, sizeof target - 1);
-	if (n <= 0)
-		return 0;
-	target[n] = '\0';
+	(void)pid, (void)fd, (void)arg;
 	return strcmp(target, "anon_inode:[timerfd]") == 0;
 }
 
@@ -130,19 +111,9 @@ static int timerless(pid_t tgid)
 {
 	char path[64], buf[64];
 	snprintf(path, sizeof path, "/proc/%d/timers", (int)tgid);
-	if (access(path, F_OK) < 0 || read_small(path, buf, sizeof buf) > 0)
+	if (access(path, F_OK) < 0 || read_proc_file(path, buf, sizeof buf) > 0)
 		return 0; /* unknown, or a timer */
-	snprintf(path, sizeof path, "/proc/%d/fd", (int)tgid);
-	DIR *d = opendir(path);
-	if (!d)
-		return 0;
-	int ok = 1;
-	struct dirent *e;
-	while (ok && (e = readdir(d)))
-		if (e->d_name[0] != '.' && is_timerfd(tgid, atoi(e->d_name)))
-			ok = 0;
-	closedir(d);
-	return ok;
+	return for_each_fd(tgid, is_timerfd, NULL) == 0;
 }
 
 /* 1 when a read or accept on descriptor fd of tgid waits for ever: a pipe or
@@ -150,11 +121,7 @@ static int timerless(pid_t tgid)
    timeout. The descriptor is borrowed through pidfd_getfd to ask. */
 static int fd_endless(pid_t tgid, int fd, int quiet_net, char *kind, size_t len)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
-	if (pidfd < 0)
-		return 0;
-	int dup = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	close(pidfd);
+	int dup = borrow_fd(tgid, fd);
 	if (dup < 0)
 		return 0;
 	struct stat st;
@@ -173,7 +140,8 @@ static int fd_endless(pid_t tgid, int fd, int quiet_net, char *kind, size_t len)
 			endless = 1;
 			snprintf(kind, len, " on %s", fd == 0 ? "standard input" : "a pipe");
 		} else if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-			endless = !is_timerfd(tgid, fd);
+			char target[128];
+			endless = fd_target(tgid, fd, target, sizeof target) == 0 && !is_timerfd(tgid, fd, target, NULL);
 			kind[0] = '\0';
 		}
 	}
@@ -237,39 +205,16 @@ static int endless(const struct look *l, int quiet_net, char *kind, size_t len)
 	}
 }
 
-const char *waiting_syscall_name(long nr)
+/* How a report names the call a thread waits in: "accept", "futex". */
+static const char *call_name(long nr)
 {
-	static const struct {
-		long nr;
-		const char *name;
-	} names[] = {
-		{ SYS_read, "read" }, { SYS_readv, "readv" }, { SYS_pread64, "pread" },
-		{ SYS_recvfrom, "recvfrom" }, { SYS_recvmsg, "recvmsg" }, { SYS_recvmmsg, "recvmmsg" },
-		{ SYS_accept, "accept" }, { SYS_accept4, "accept4" }, { SYS_ppoll, "ppoll" },
-		{ SYS_pselect6, "pselect" }, { SYS_epoll_pwait, "epoll_pwait" }, { SYS_wait4, "wait" },
-		{ SYS_waitid, "waitid" }, { SYS_rt_sigsuspend, "sigsuspend" },
-		{ SYS_rt_sigtimedwait, "sigtimedwait" }, { SYS_futex, "a lock (futex)" },
-#ifdef SYS_poll
-		{ SYS_poll, "poll" },
-#endif
-#ifdef SYS_select
-		{ SYS_select, "select" },
-#endif
-#ifdef SYS_epoll_wait
-		{ SYS_epoll_wait, "epoll_wait" },
-#endif
-#ifdef SYS_pause
-		{ SYS_pause, "pause" },
-#endif
-	};
 	static char buf[32];
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (names[i].nr == nr)
-			return names[i].name;
+	const char *name = nr == SYS_futex ? "futex" : waiting_syscall_name(nr);
+	if (name)
+		return name;
 	snprintf(buf, sizeof buf, "syscall %ld", nr);
 	return buf;
 }
-
 int processes_stuck(int quiet_net, pid_t about, char *what, size_t len)
 {
 	static struct look first[MAX_TASKS], second[MAX_TASKS];
@@ -291,7 +236,7 @@ int processes_stuck(int quiet_net, pid_t about, char *what, size_t len)
 			return 0;
 		last_tgid = l->tgid;
 		if (!what[0] || (!told_about && l->tgid == about)) {
-			snprintf(what, len, "%s()%s", waiting_syscall_name(l->nr), kind);
+			snprintf(what, len, "%s()%s", call_name(l->nr), kind);
 			told_about = l->tgid == about;
 		}
 	}
@@ -311,29 +256,18 @@ int processes_stuck(int quiet_net, pid_t about, char *what, size_t len)
 	return 1;
 }
 
-struct stuck_wait {
-	struct child *c;
-	int quiet_net, stuck;
-	char *what;
-	size_t len;
-};
-
-static int exited_or_stuck(void *arg)
+int wait_until_or_stuck(int (*cond)(void *), void *arg, int fd, int tick_ms, struct deadline dl,
+			struct child *c, int quiet_net, char *what, size_t len)
 {
-	struct stuck_wait *w = arg;
-	if (!w->c->running)
-		return 1;
-	if (!processes_stuck(w->quiet_net, w->c->pid, w->what, w->len))
-		return 0;
-	pump(-1, 0, 0); /* a program that has just ended is a zombie: reap it */
-	w->stuck = w->c->running;
-	return 1;
-}
-
-int wait_exit_or_stuck(struct child *c, struct deadline dl, int quiet_net, char *what, size_t len)
-{
-	struct stuck_wait w = { c, quiet_net, 0, what, len };
-	if (!wait_until(exited_or_stuck, &w, dl, 1))
-		return 0;
-	return w.stuck ? -1 : 1;
+	for (;;) {
+		if (cond(arg))
+			return 1;
+		if (deadline_passed(dl))
+			return 0;
+		if (c && processes_stuck(quiet_net, c->pid, what, len)) {
+			pump(-1, 0, 0); /* a program that has just ended is a zombie: reap it */
+			return cond(arg) ? 1 : -1; /* it may have done it just before it fell asleep */
+		}
+		pump(fd, POLLIN, deadline_left(dl, tick_ms));
+	}
 }

@@ -25,12 +25,13 @@
    not judged endless, since a packet may still be in the kernel's queues. */
 int processes_stuck(int quiet_net, pid_t about, char *what, size_t len);
 
-/* Waits until the child has exited or the deadline passes, like wait_exit,
-   but ends as soon as processes_stuck(quiet_net) holds. 1 exited, 0
-   deadline, -1 stuck (what filled). */
-int wait_exit_or_stuck(struct child *c, struct deadline dl, int quiet_net, char *what, size_t len);
-
-/* The name of a waiting system call ("accept"), or "syscall N". */
-const char *waiting_syscall_name(long nr);
+/* Waits until cond(arg) holds, asking it after every event on fd (when fd
+   >= 0) and at least every tick_ms, or the deadline passes, or (c given) the
+   case's processes are stuck (processes_stuck(quiet_net), what filled): then
+   the program will never act again, so cond is asked once more, as it may
+   have acted just before it fell asleep, and that answer is final.
+   1 cond held, 0 deadline, -1 stuck. */
+int wait_until_or_stuck(int (*cond)(void *), void *arg, int fd, int tick_ms, struct deadline dl,
+			struct child *c, int quiet_net, char *what, size_t len);
 
 #endif
