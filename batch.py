@@ -205,7 +205,7 @@ def run(args, grader):
         dest = os.path.join(out, name)
         try:
             g, elapsed = grader.grade_without_pytest(os.path.join(root, name), files, cases, peers, expected, selected,
-                                                     args.isolation, grader.hidden_paths(args.cases, root), steps)
+                                                     args.isolation, grader.hidden_paths(args.cases, root, out), steps)
             if stop.is_set():
                 return "interrupted", None
             _, got, total = scores(g.cases, g.verdicts)

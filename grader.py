@@ -74,44 +74,64 @@ def build_dir():
     return os.environ.get("GRADER_BUILD") or os.path.join(ROOT, "build")
 
 
-def probe_path():
-    """The probe binary, built with CMake on first use."""
-    probe = os.path.join(build_dir(), "harness", "probe")
-    if not os.access(probe, os.X_OK):
-        for cmd in (["cmake", "-S", ROOT, "-B", build_dir()], ["cmake", "--build", build_dir(), "--target", "probe"]):
+def tool_path(name):
+    """build/harness/NAME (the probe, or compile), built with CMake on first use."""
+    tool = os.path.join(build_dir(), "harness", name)
+    if not os.access(tool, os.X_OK):
+        sys.stderr.write("grader: building the probe and the sandbox (once)...\n")
+        for cmd in (["cmake", "-S", ROOT, "-B", build_dir()],
+                    ["cmake", "--build", build_dir(), "--target", "probe", "compile"]):
             r = subprocess.run(cmd, capture_output=True, text=True)
             if r.returncode != 0:
                 last = (r.stderr.strip().splitlines() or ["?"])[-1]
                 raise GraderError(f"building the probe failed ({' '.join(cmd)}): {last}")
-    return probe
+    return tool
+
+
+def probe_path():
+    return tool_path("probe")
 
 
 class Build:
-    """One program's compile, started at once: gcc runs while Python goes on,
-    and result() waits for it. Its messages go to a file, never to a pipe
-    nobody reads yet, and are read back cut at MESSAGES_CAP."""
+    """One program's compile, started at once: it runs while Python goes on,
+    and result() waits for it. A submission's program is compiled in the box
+    the probe runs it in (build/harness/compile: an unprivileged uid, no view
+    of the grader's files, a private copy of the submission's regular .c/.h
+    files, bounded time, memory, output and disk); the reference (trusted)
+    with gcc directly. Messages go to a file, never to a pipe nobody reads
+    yet, and are read back cut at MESSAGES_CAP."""
 
-    def __init__(self, src_dir, program, out_dir):
+    def __init__(self, src_dir, program, out_dir, isolation="auto", hide=(), trusted=False):
         self.src_dir, self.program = src_dir, program
         self.binary = os.path.join(out_dir, program)
         self.t0 = time.monotonic()
         self.seconds = 0.0
         self.proc = self.log = None
         src = os.path.join(src_dir, program + ".c")
-        if os.path.isfile(src):
+        if trusted:
+            cmd = ["gcc", *CFLAGS, "-I", src_dir, "-o", self.binary, src]
+        else:
+            cmd = [tool_path("compile"), "--src", src_dir, "--program", program, "--out", self.binary,
+                   "--isolation", str(isolation), "--timeout", str(COMPILE_TIMEOUT_S)]
+            for path in hide:
+                cmd += ["--hide", path]
+            cmd += ["--", *CFLAGS]
+        if os.path.lexists(src) or not trusted:
             self.log = open(self.binary + ".log", "w+b")
-            # A session of its own, so cancel() stops cc1, as and ld too; its
-            # temporary files in out_dir, so they go with it.
-            self.proc = subprocess.Popen(["gcc", *CFLAGS, "-I", src_dir, "-o", self.binary, src],
-                                         stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
+            self.err = open(self.binary + ".err", "w+b")
+            # A session of its own, so cancel() stops the whole compile; a
+            # trusted compile's temporary files in out_dir, so they go with it.
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log,
+                                         stderr=subprocess.STDOUT if trusted else self.err,
                                          start_new_session=True, env=dict(os.environ, TMPDIR=out_dir))
 
     def result(self):
-        """{"ok": bool, "binary": path, "messages": compiler output}."""
+        """{"ok": bool, "binary": path, "messages": compiler output}. Raises
+        GraderError when the sandbox refused the submission or failed."""
         if self.proc is None:
             return {"ok": False, "binary": self.binary, "messages": f"no {self.program}.c in the submission"}
         try:
-            rc = self.proc.wait(timeout=max(0.0, COMPILE_TIMEOUT_S - (time.monotonic() - self.t0)))
+            rc = self.proc.wait(timeout=max(0.0, COMPILE_TIMEOUT_S + 5 - (time.monotonic() - self.t0)))
             messages = None
         except subprocess.TimeoutExpired:
             self.cancel()
@@ -123,6 +143,13 @@ class Build:
             if len(messages) > MESSAGES_CAP:
                 messages = messages[:MESSAGES_CAP] + "\n[... the compiler's messages are cut here]"
         self.log.close()
+        self.err.seek(0)
+        why = self.err.read(4096).decode(errors="replace").strip()
+        self.err.close()
+        if rc in (2, 3):  # the sandbox's own fault, or a refused submission: no score
+            raise GraderError((why.splitlines() or [f"compiling {self.program} failed (exit {rc})"])[0])
+        if not os.path.isfile(os.path.join(self.src_dir, self.program + ".c")) and rc != 0:
+            return {"ok": False, "binary": self.binary, "messages": f"no {self.program}.c in the submission"}
         messages = messages.replace(self.src_dir.rstrip("/") + "/", "")
         return {"ok": rc == 0, "binary": self.binary, "messages": messages.strip()}
 
@@ -136,16 +163,29 @@ class Build:
             self.proc.wait()
 
 
-def compile_program(src_dir, program, out_dir):
-    """Compiles SRC_DIR/PROGRAM.c alone into OUT_DIR/PROGRAM; the result of Build."""
-    return Build(src_dir, program, out_dir).result()
+def compile_program(src_dir, program, out_dir, isolation="auto", hide=()):
+    """Compiles SRC_DIR/PROGRAM.c alone, in the box, into OUT_DIR/PROGRAM; the result of Build."""
+    return Build(src_dir, program, out_dir, isolation, hide).result()
 
 
-def compile_all(src_dir, out_dir):
-    """Compiles the five programs side by side; {program: compile result}."""
+def compile_reference(src_dir, out_dir):
+    """Compiles our five reference programs side by side; {program: compile result}."""
     os.makedirs(out_dir, exist_ok=True)
-    builds = [Build(src_dir, p, out_dir) for p in PROGRAMS]
+    builds = [Build(src_dir, p, out_dir, trusted=True) for p in PROGRAMS]
     return {b.program: b.result() for b in builds}
+
+
+def hidden_paths(case_dirs, *more):
+    """What a submission's code, from its compile on, must never see: the grader's own tree
+    (reference sources, cases, tests), the build folder (the oracle: recorded expectations
+    and reference binaries), a TA's case folders, and MORE (other students' submissions, the
+    batch's output, the report files; None is skipped)."""
+    paths = [ROOT, build_dir()] + list(case_dirs) + [m for m in more if m]
+    seen = []
+    for p in (os.path.abspath(p) for p in paths):
+        if p not in seen:
+            seen.append(p)
+    return seen
 
 
 # ---------------------------------------------------------------- command line
@@ -157,7 +197,7 @@ def parse_args(argv):
     ap.add_argument("--cases", metavar="DIR", action="append", default=[], help="a folder of extra case files")
     ap.add_argument("-k", metavar="EXPR", help="only the cases whose id matches (pytest -k)")
     ap.add_argument("-q", "--quiet", action="store_true", help="print only the total line")
-    ap.add_argument("--isolation", choices=["auto", "1", "2", "3"], default="auto",
+    ap.add_argument("--isolation", choices=["auto", "1", "2", "3", "4"], default="auto",
                     help="auto: the strongest the machine allows; a number: exactly that level")
     ap.add_argument("--html", metavar="FILE", help="write a self-contained HTML report here")
     ap.add_argument("--junit", metavar="FILE", help="write JUnit XML here (one testcase per case)")
@@ -211,8 +251,9 @@ def start_early_builds(args):
     builds = {}
     try:
         for p in PROGRAMS:
-            builds[p] = Build(sub, p, work)
-    except OSError:  # no gcc, say: grade() meets it again and reports it
+            builds[p] = Build(sub, p, work, args.isolation, hidden_paths(args.cases, args.results, args.html,
+                                                                          args.junit))
+    except (OSError, GraderError):  # no compiler, say: grade() meets it again and reports it
         for b in builds.values():
             b.cancel()
         shutil.rmtree(work, ignore_errors=True)
@@ -305,7 +346,7 @@ def oracle(files):
     os.makedirs(os.path.dirname(cache), exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=".tmp-", dir=os.path.dirname(cache))
     try:
-        built = compile_all(os.path.join(ROOT, "reference"), tmp)
+        built = compile_reference(os.path.join(ROOT, "reference"), tmp)
         broken = [p for p, b in built.items() if not b["ok"]]
         if broken:
             raise GraderError(f"the reference {broken[0]}.c does not compile: {built[broken[0]]['messages']}")
@@ -389,7 +430,8 @@ class Grading:
     def _pipeline(self, program, ids):
         t0 = time.monotonic()
         build = self.builds.get(program)
-        b = self.built[program] = build.result() if build else compile_program(self.submission, program, self.work)
+        b = self.built[program] = build.result() if build else compile_program(self.submission, program, self.work,
+                                                                                self.isolation, self.hide)
         self.timing[f"build {program}"] = build.seconds if build else time.monotonic() - t0
         if not ids:
             return {}
@@ -444,12 +486,6 @@ def prepare(case_dirs):
     return files, cases, peers, expected
 
 
-def hidden_paths(case_dirs, *more):
-    """What the programs must not read: the grader's own tree (reference sources, cases,
-    tests), a TA's case folders, and other students' submissions."""
-    return [ROOT] + [os.path.abspath(d) for d in case_dirs] + [os.path.abspath(m) for m in more]
-
-
 def run_pytest(plugin, k, *extra):
     """Runs this module's tests (one per case) with PLUGIN providing the grading; pytest's exit code."""
     # --assert=plain: the one test has no assert worth rewriting, and rewriting
@@ -491,7 +527,8 @@ def grade(args, early=None):
     try:
         t_oracle = time.monotonic()
         files, cases, peers, expected = prepare(args.cases)
-        g = Grading(sub, files, cases, peers, expected, args.isolation, hidden_paths(args.cases), work, builds)
+        g = Grading(sub, files, cases, peers, expected, args.isolation,
+                    hidden_paths(args.cases, args.results, args.html, args.junit), work, builds)
         g.timing.update({"start-up": t_oracle - T_START, "oracle": time.monotonic() - t_oracle})
         if not args.k:
             g.start([c["id"] for c in cases])  # every case: no need to wait for pytest's collection

@@ -228,7 +228,30 @@ struct listener_search {
 	pid_t sid;
 	struct tcp_entry *found;
 	int n;
+	unsigned long inodes[64]; /* without pidfd_getfd: the session's socket inodes */
+	int ninodes;
 };
+
+static int note_socket_inode(pid_t pid, int fd, const char *target, void *arg)
+{
+	struct listener_search *s = arg;
+	(void)pid, (void)fd;
+	if (strncmp(target, "socket:[", 8) == 0 && s->ninodes < 64)
+		s->inodes[s->ninodes++] = strtoul(target + 8, NULL, 10);
+	return 0;
+}
+
+static int listener_with_inode(struct tcp_entry *e, void *arg)
+{
+	struct listener_search *s = arg;
+	for (int i = 0; i < s->ninodes; i++)
+		if (e->inode == s->inodes[i]) {
+			*s->found = *e;
+			s->n = 1;
+			return 1;
+		}
+	return 0;
+}
 
 /* A socket of a process of the session, asked through pidfd_getfd: asking
    the socket itself costs a few system calls, where a sock_diag dump of
@@ -250,13 +273,15 @@ static void find_listening_socket(pid_t pid, struct pstat *st, void *arg)
 {
 	struct listener_search *s = arg;
 	if (!s->n && st->session == s->sid)
-		for_each_fd(pid, is_listening_socket, s);
+		for_each_fd(pid, can_borrow ? is_listening_socket : note_socket_inode, s);
 }
 
 int find_listener(pid_t sid, struct tcp_entry *e)
 {
-	struct listener_search s = { sid, e, 0 };
+	struct listener_search s = { sid, e, 0, { 0 }, 0 };
 	for_each_descendant(getpid(), find_listening_socket, &s);
+	if (!can_borrow && s.ninodes) /* a walk of the listening table, matched by inode */
+		tcp_sockets(1u << TCP_STATE_LISTEN, listener_with_inode, &s);
 	return s.n;
 }
 

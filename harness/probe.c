@@ -1,13 +1,16 @@
 /* probe: runs cases against one program and prints one JSON verdict per line.
 
    probe --bin PROGRAM --peers REFERENCE_DIR [--program NAME] [--expected FILE]
-         [--id CASE_ID ...] [--isolation auto|1|2|3] [--hide PATH ...] CASE_FILE...
+         [--id CASE_ID ...] [--isolation auto|1|2|3|4] [--hide PATH ...] CASE_FILE...
 
    --isolation: auto (default) takes the strongest level the machine allows
    (see isolate.h); a number asks for exactly that level. --hide: a path the
-   programs must not see (the reference sources, hidden cases), covered by an
-   empty file system at levels 1 and 2. The programs and peers are copied to a
-   folder of their own first, so nothing they need is hidden.
+   programs must never see (the grader's tree, the oracle, hidden cases, other
+   submissions): at levels 1 and 2 programs see a root holding none of them,
+   at level 3 each must be unreadable by the box's uid. The program and its
+   peers are copied into the box first, the peers where only their own uid
+   can reach them. The arguments are wiped from the probe's memory once read,
+   so /proc/PID/cmdline shows no path.
 
    Exit 0 when every selected case ran (whatever its verdict), 2 on a usage
    error, a malformed case file or expectation file (one line on stderr). */
@@ -35,7 +38,7 @@ static void usage_exit(const char *msg)
 {
 	fprintf(stderr, "probe: %s\n", msg);
 	fprintf(stderr, "usage: probe --bin PROGRAM --peers REFERENCE_DIR [--program NAME] "
-			"[--expected FILE] [--id CASE_ID ...] [--isolation auto|1|2|3] [--hide PATH ...] "
+			"[--expected FILE] [--id CASE_ID ...] [--isolation auto|1|2|3|4] [--hide PATH ...] "
 			"CASE_FILE...\n");
 	exit(2);
 }
@@ -45,24 +48,20 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	(void)st;
 	(void)flag;
 	(void)ftw;
-	remove(path);
+	remove(path); /* FTW_PHYS: links are removed, never followed */
 	return 0;
 }
 
 static struct isolation iso;
 
-/* Copies file src to dst with mode 0755. 0 or -1. */
-static int copy_file(const char *src, const char *dst)
+/* Copies file src to a new file dst with mode `mode`, owned by uid (-1:
+   ours). 0 or -1. */
+static int copy_file(const char *src, const char *dst, mode_t mode, uid_t uid)
 {
-	char buf[65536];
 	int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
-	if (in >= 0 && (out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755)) >= 0) {
-		ssize_t n;
-		while ((n = read(in, buf, sizeof buf)) > 0)
-			if (write(out, buf, (size_t)n) != n)
-				break;
-		rc = n == 0 ? 0 : -1;
-		if (fchmod(out, 0755) < 0)
+	if (in >= 0 && (out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0700)) >= 0) {
+		rc = copy_fd(in, out);
+		if ((uid != (uid_t)-1 && fchown(out, uid, (gid_t)-1) < 0) || fchmod(out, mode) < 0)
 			rc = -1;
 	}
 	if (in >= 0)
@@ -72,17 +71,18 @@ static int copy_file(const char *src, const char *dst)
 	return rc;
 }
 
-/* Copies the program and every peer into a fresh folder under /tmp that the
-   programs can read whatever their uid and whatever is hidden.
-   Sets *bin and *peers to the copies. 0 or -1. */
-static int stage_binaries(char *dir, const char **bin, const char **peers, const char *program)
+/* Copies the program and every peer into the box's private folder (never in
+   the programs' view at levels 1 and 2): the program runnable by its uid, the
+   peers in a folder only the peers' uid can enter (levels 1 and 3), run
+   from a descriptor (proc.c spawn). Sets *bin and *peers to the copies. 0 or -1. */
+static int stage_binaries(const char *dir, const char **bin, const char **peers, const char *program)
 {
 	static char bincopy[PATH_MAX], peercopy[PATH_MAX];
-	if (!mkdtemp(dir) || chmod(dir, 0755) < 0)
-		return -1;
+	uid_t peer = iso.drop_uid ? iso.peer_uid : (uid_t)-1;
 	snprintf(bincopy, sizeof bincopy, "%s/%s", dir, program);
 	snprintf(peercopy, sizeof peercopy, "%s/peers", dir);
-	if (copy_file(*bin, bincopy) < 0 || mkdir(peercopy, 0755) < 0 || chmod(peercopy, 0755) < 0)
+	if (copy_file(*bin, bincopy, 0755, (uid_t)-1) < 0 || mkdir(peercopy, 0700) < 0 ||
+	    (peer != (uid_t)-1 && chown(peercopy, peer, (gid_t)-1) < 0))
 		return -1;
 	DIR *d = opendir(*peers);
 	if (!d)
@@ -93,7 +93,8 @@ static int stage_binaries(char *dir, const char **bin, const char **peers, const
 		struct stat st;
 		snprintf(src, sizeof src, "%s/%s", *peers, e->d_name);
 		snprintf(dst, sizeof dst, "%s/%s", peercopy, e->d_name);
-		if (stat(src, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR) && copy_file(src, dst) < 0) {
+		if (stat(src, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR) &&
+		    copy_file(src, dst, 0500, peer) < 0) {
 			closedir(d);
 			return -1;
 		}
@@ -102,6 +103,15 @@ static int stage_binaries(char *dir, const char **bin, const char **peers, const
 	*bin = bincopy;
 	*peers = peercopy;
 	return 0;
+}
+
+/* Overwrites the argument strings in place: /proc/PID/cmdline, which every
+   process may read where /proc is visible (level 3), then shows nothing of
+   the paths the probe was given. Everything used later was copied. */
+static void wipe_arguments(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		memset(argv[i], 0, strlen(argv[i]));
 }
 
 /* Runs case c against the program; returns its verdict. */
@@ -122,16 +132,16 @@ static json_t *run_case(json_t *c, const char *bin, const char *peers, json_t *e
 	proc_begin_case(&tr);
 	json_t *obs = json_object();
 	double t0 = now_ms();
-	snprintf(ctx.dir, sizeof ctx.dir, "/tmp/probe-XXXXXX");
+	snprintf(ctx.dir, sizeof ctx.dir, "%s/case-XXXXXX", iso.work);
 	if (!mkdtemp(ctx.dir)) {
 		ctx_error(&ctx, "mkdtemp: %s", strerror(errno));
 	} else {
 		isolation_give(&iso, ctx.dir);
 		scenario_find(json_string_value(json_object_get(c, "scenario")))->run(&ctx, obs);
 	}
-	proc_end_case();
+	proc_end_case(); /* every process of the box is gone: nothing can swap a folder for a link now */
 	if (ctx.dir[0] && strstr(ctx.dir, "XXXXXX") == NULL)
-		nftw(ctx.dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		nftw(ctx.dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 	json_t *id_expected = expected ? json_object_get(expected, json_string_value(json_object_get(c, "id"))) : NULL;
 	json_t *v = verdict_make(c, obs, expected ? (id_expected ? id_expected : json_null()) : NULL, &ctx,
 				 now_ms() - t0);
@@ -158,16 +168,12 @@ int main(int argc, char **argv)
 		switch (o) {
 		case 'b': bin = optarg; break;
 		case 'p': peers = optarg; break;
-		case 'n': program = optarg; break;
+		case 'n': program = strdup(optarg); break;
 		case 'e': expected_file = optarg; break;
 		case 'i': json_array_append_new(ids, json_string(optarg)); break;
 		case 'I':
-			if (strcmp(optarg, "auto") == 0)
-				break;
-			if (strlen(optarg) != 1 || optarg[0] < '1' || optarg[0] > '3')
-				usage_exit("--isolation takes auto, 1, 2 or 3");
-			strongest = optarg[0] - '0';
-			exact = 1;
+			if (isolation_parse_level(optarg, &strongest, &exact) < 0)
+				usage_exit("--isolation takes auto, 1, 2, 3 or 4");
 			break;
 		case 'H':
 			if (nhide == 32)
@@ -220,21 +226,21 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	char staged[] = "/tmp/probe-bin-XXXXXX";
 	const char *runbin = binpath, *runpeers = peerpath;
-	if (stage_binaries(staged, &runbin, &runpeers, program) < 0) {
-		fprintf(stderr, "probe: copying the programs to %s: %s\n", staged, strerror(errno));
-		return 2;
-	}
 	if (isolation_setup(&iso, strongest, exact, hide, nhide, err, sizeof err) < 0) {
 		fprintf(stderr, "probe: %s\n", err);
-		nftw(staged, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		return 2;
+	}
+	wipe_arguments(argc, argv);
+	if (stage_binaries(iso.priv, &runbin, &runpeers, program) < 0) {
+		fprintf(stderr, "probe: copying the programs into the box: %s\n", strerror(errno));
+		isolation_close(&iso);
 		return 2;
 	}
 	proc_set_isolation(&iso);
 	if (proc_check_access(err, sizeof err) < 0) {
 		fprintf(stderr, "probe: %s\n", err);
-		nftw(staged, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		isolation_close(&iso);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -254,7 +260,7 @@ int main(int argc, char **argv)
 		free(line);
 		json_decref(v);
 	}
-	nftw(staged, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	isolation_close(&iso);
 	json_decref(cases);
 	json_decref(expected);
 	json_decref(ids);

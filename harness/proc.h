@@ -29,11 +29,24 @@ struct child {
 /* The isolation every program started from now on runs under. */
 void proc_set_isolation(const struct isolation *iso);
 
+/* The isolation set, or NULL. */
+const struct isolation *proc_isolation(void);
+
+/* Around every look into a process (/proc/PID/..., pidfd_getfd): the
+   isolation's isolation_look_begin/end for that process. */
+void proc_look_begin(pid_t pid);
+void proc_look_end(void);
+
+/* 0 where pidfd_getfd is refused (a container's seccomp profile), as
+   proc_check_access found: borrow_fd then fails with EPERM at once. */
+extern int can_borrow;
+
 /* Checks that the probe may look into the programs it starts, under the
    isolation set: read their /proc/PID/syscall (quiescence, stuck) and borrow
    their sockets with pidfd_getfd (listeners). Yama's ptrace_scope 2 or 3, an
    LSM or a container may forbid it, and then every wait would misjudge, so
-   the probe refuses to run. 0, or -1 with err. */
+   the probe refuses to run. Where only pidfd_getfd is refused it runs on,
+   with can_borrow 0. 0, or -1 with err. */
 int proc_check_access(char *err, size_t errlen);
 
 /* Starts a case: events go to tr, children are remembered until proc_end_case. */

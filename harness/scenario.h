@@ -15,7 +15,7 @@ struct probe_ctx {
 	const char *program; /* its name, e.g. tcp_qq_srver */
 	json_t *params;      /* the case's params (borrowed) */
 	struct transcript *tr;
-	char dir[64];        /* this case's temporary folder; the program's cwd */
+	char dir[128];       /* this case's temporary folder; the program's cwd */
 	char reason[512];    /* the first thing that went wrong, for the verdict */
 	int timed_out;       /* a wait the program was responsible for ran out */
 	int internal;        /* the probe or a reference peer failed: verdict "error" */

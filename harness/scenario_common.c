@@ -2,12 +2,14 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "net.h"
@@ -228,13 +230,36 @@ struct bound {
 	int fd, inotify;
 };
 
+/* Connects to the socket at b->path, which a program controls: the final
+   name is opened without following a link and must be a socket owned by the
+   box's uids; the connect goes to that very file (/proc/self/fd/N), with the
+   programs' file-system uid. -1 when there is no such socket yet. */
+static int connect_program_socket(void *arg)
+{
+	struct bound *b = arg;
+	const struct isolation *iso = proc_isolation();
+	int at = open(b->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (at < 0)
+		return -1;
+	struct stat st;
+	int fd = -1;
+	if (fstat(at, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    (!iso || !iso->drop_uid || st.st_uid == iso->uid || st.st_uid == iso->peer_uid)) {
+		char self[64];
+		snprintf(self, sizeof self, "/proc/self/fd/%d", at);
+		fd = unix_dgram_connect(self);
+	}
+	close(at);
+	return fd;
+}
+
 static int bound_or_gone(void *arg)
 {
 	struct bound *b = arg;
 	char evbuf[4096];
 	while (read(b->inotify, evbuf, sizeof evbuf) > 0)
 		; /* the events only woke us */
-	b->fd = unix_dgram_connect(b->path);
+	b->fd = isolation_as_program(proc_isolation(), connect_program_socket, b);
 	return b->fd >= 0 || !b->c->running;
 }
 

@@ -44,7 +44,10 @@ static int look_at(pid_t tgid, pid_t tid, struct look *l)
 	if (strchr("ZXTt", l->state))
 		return 0;
 	snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)tgid, (int)tid);
-	if (read_proc_file(path, buf, sizeof buf) < 0)
+	proc_look_begin(tgid);
+	int got = read_proc_file(path, buf, sizeof buf);
+	proc_look_end();
+	if (got < 0)
 		return -1;
 	char *s = buf, *end;
 	l->nr = strtol(s, &end, 10);
@@ -111,7 +114,10 @@ static int timerless(pid_t tgid)
 {
 	char path[64], buf[64];
 	snprintf(path, sizeof path, "/proc/%d/timers", (int)tgid);
-	if (access(path, F_OK) < 0 || read_proc_file(path, buf, sizeof buf) > 0)
+	proc_look_begin(tgid);
+	int unknown = access(path, F_OK) < 0 || read_proc_file(path, buf, sizeof buf) > 0;
+	proc_look_end();
+	if (unknown)
 		return 0; /* unknown, or a timer */
 	return for_each_fd(tgid, is_timerfd, NULL) == 0;
 }

@@ -1,9 +1,11 @@
 """Shared helpers for the grader's own tests."""
 import json
+import os
 import pathlib
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -46,4 +48,77 @@ def reference_copy(tmp_path):
     """A fresh copy of the reference submission, to break on purpose."""
     dest = tmp_path / "submission"
     shutil.copytree(ROOT / "reference", dest)
+    return dest
+
+
+# What a copy of the grader needs to grade (its build folder gets the two tools only: the
+# oracle is recorded anew in the copy).
+GRADER_FILES = ["grader.py", "reports.py", "platforms.py", "batch.py", "CMakeLists.txt", "CMakePresets.json",
+                "harness", "reference", "cases"]
+NOBODY = 65534
+
+
+def copy_grader(dest, owner=None):
+    """A copy of the grader at DEST (its build folder holding the probe and compile tools
+    of this build), owned by uid OWNER when given. Returns DEST."""
+    dest = pathlib.Path(dest)
+    dest.mkdir(parents=True)
+    for item in GRADER_FILES:
+        src = ROOT / item
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / item)
+    build = pathlib.Path(os.environ.get("GRADER_BUILD", ROOT / "build"))
+    (dest / "build" / "harness").mkdir(parents=True)
+    for tool in ("probe", "compile"):
+        shutil.copy2(build / "harness" / tool, dest / "build" / "harness" / tool)
+    if owner is not None:
+        for path in [dest, *dest.rglob("*")]:
+            os.lchown(path, owner, owner)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def private_grader(tmp_path_factory):
+    """A copy of the grader in a folder only root can enter, as isolation level 3 (root
+    without namespaces, e.g. in a container) requires: it hides the grader's files from the
+    programs by their permissions and refuses to grade when other users could read them."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    base = tmp_path_factory.mktemp("private")
+    os.chmod(base, 0o700)
+    return copy_grader(base / "grader")
+
+
+@pytest.fixture(scope="session")
+def nobody_grader(tmp_path_factory):
+    """A copy of the grader owned by the unprivileged user nobody, to grade as a student
+    would on a laptop (isolation levels 2 and 4)."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to make the copy and take the user")
+    base = pathlib.Path(tempfile.mkdtemp(prefix="grader-nobody-"))
+    os.chmod(base, 0o755)
+    yield copy_grader(base / "grader", owner=NOBODY)
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def run_grader_copy(copy, *args, user=None, wrapper=(), timeout=300):
+    """Runs the grader copy COPY (its own build folder), as uid USER when given, under
+    WRAPPER (a command prefix, e.g. the Docker-like runner); the CompletedProcess."""
+    env = dict(os.environ, GRADER_BUILD=str(copy / "build"), HOME="/nonexistent")
+    prefix = list(wrapper)
+    if user is not None:
+        prefix = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *prefix]
+    return subprocess.run([*prefix, "/usr/bin/python3", str(copy / "grader.py"), *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, env=env,
+                          cwd=str(copy))
+
+
+def readable_copy(src, parent):
+    """A copy of folder SRC in a new folder under PARENT that the user nobody can read (a
+    submission for a grading as nobody)."""
+    base = pathlib.Path(tempfile.mkdtemp(prefix="sub-", dir=parent))
+    os.chmod(base, 0o755)
+    dest = base / pathlib.Path(src).name
+    shutil.copytree(src, dest)
+    for path in [dest, *dest.rglob("*")]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
     return dest

@@ -151,12 +151,12 @@ def test_an_ungradable_submission_is_an_error_row_and_the_batch_goes_on(tmp_path
         (tmp_path / "class" / name).mkdir(parents=True)
     real = grader.compile_program
 
-    def compile_program(src, program, out):
+    def compile_program(src, program, out, *box):
         if src.endswith("crashes"):
             raise ZeroDivisionError("division by zero")
         if src.endswith("probe_fails"):
             raise grader.GraderError("the probe did not finish tcp_client within 600 s")
-        return real(src, program, out)
+        return real(src, program, out, *box)
 
     monkeypatch.setattr(grader, "compile_program", compile_program)
     args = ["--batch", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "-q"]

@@ -3,13 +3,16 @@ the hostile program, full marks on the other four, and leaves no process."""
 import concurrent.futures
 import json
 import os
+import pathlib
 import secrets
 import shutil
+import tempfile
 import time
 
 import pytest
 
-from conftest import PROGRAMS, ROOT, run_grader, scores_by_program
+from conftest import (NOBODY, PROGRAMS, ROOT, TOTAL_POINTS, readable_copy, run_grader, run_grader_copy,
+                      scores_by_program)
 
 FIXTURES = ROOT / "tests" / "fixtures" / "hostile"
 BOUND_S = 60  # generous: a hung program costs one full wait, then fast-fails
@@ -99,43 +102,80 @@ def test_parallel_gradings_on_one_fixed_port_agree(tmp_path):
     assert scores(both[0]) == scores(both[1]) == scores(alone)
 
 
-def secret_prefix():
-    secret = ROOT / "reference" / "unix_d_server.c"
+def secret_prefix(root=ROOT):
+    secret = root / "reference" / "unix_d_server.c"
     return f'#define SECRET_PATH "{secret}"\n', secret.read_text().splitlines()[0]
 
 
-def level_available(level):
-    proc = run_grader(ROOT / "reference", "--isolation", str(level), "-k", "us.hex_message", "-q")
-    return proc.returncode == 0
+def grade_at_level(level, submission, tmp_path, private_grader, nobody_grader, *extra):
+    """Grades SUBMISSION at isolation LEVEL where this machine can: level 1 from the
+    tree as root, level 3 from a copy only root can read, levels 2 and 4 from a copy
+    owned by the user nobody, as nobody. Returns (process, results, grader root)."""
+    out = tmp_path / f"results-{level}.json"
+    if level == 1:
+        proc = run_grader(submission, "--results", out, "--isolation", "1", *extra)
+        return proc, json.loads(out.read_text()) if out.exists() else None, ROOT
+    if level == 3:
+        proc = run_grader_copy(private_grader, submission, "--results", out, "--isolation", "3", *extra)
+        return proc, json.loads(out.read_text()) if out.exists() else None, private_grader
+    shared = pathlib.Path(tempfile.mkdtemp(prefix="nobody-out-"))
+    try:
+        os.chmod(shared, 0o777)
+        sub = readable_copy(submission, shared)
+        out = shared / "results.json"
+        proc = run_grader_copy(nobody_grader, sub, "--results", out, "--isolation", str(level), *extra,
+                               user=NOBODY)
+        return proc, json.loads(out.read_text()) if out.exists() else None, nobody_grader
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
 
 
-@pytest.mark.parametrize("level", [1, 2])
-def test_hidden_files_cannot_be_read(tmp_path, level):
-    if not level_available(level):
-        pytest.skip(f"isolation level {level} is not available on this machine")
-    prefix, first_line = secret_prefix()
+@pytest.mark.parametrize("level", [1, 2, 3])
+def test_hidden_files_cannot_be_read(tmp_path, level, private_grader, nobody_grader):
+    """A program that opens the grader's reference source by its absolute path reads nothing."""
+    root = {1: ROOT, 2: nobody_grader, 3: private_grader}[level]
+    prefix, first_line = secret_prefix(root)
     sub, _ = submission_with(tmp_path, "read_secret", "unix_d_server", prefix=prefix)
-    proc, results, _ = grade(sub, tmp_path, "--isolation", str(level), "-k", "us.hex_message")
+    proc, results, _ = grade_at_level(level, sub, tmp_path, private_grader, nobody_grader, "-k", "us.hex_message")
+    assert proc.returncode == 1, proc.stderr
     out = results["tests"][0]["output"]
     assert "NO-SECRET" in out and first_line not in out and "SECRET /*" not in out
     assert f"isolation: level {level}" in proc.stdout
 
 
-def test_level_3_says_files_are_not_hidden(tmp_path):
-    prefix, first_line = secret_prefix()
+def test_level_4_says_files_are_not_hidden(tmp_path, private_grader, nobody_grader):
+    prefix, first_line = secret_prefix(nobody_grader)
     sub, _ = submission_with(tmp_path, "read_secret", "unix_d_server", prefix=prefix)
-    proc, results, _ = grade(sub, tmp_path, "--isolation", "3", "-k", "us.hex_message")
-    assert "isolation: level 3" in proc.stdout and "files are not hidden" in proc.stdout
-    assert first_line in results["tests"][0]["output"]  # the documented weakness of level 3
+    proc, results, _ = grade_at_level(4, sub, tmp_path, private_grader, nobody_grader, "-k", "us.hex_message")
+    assert "isolation: level 4" in proc.stdout and "files are not hidden" in proc.stdout
+    assert first_line in results["tests"][0]["output"]  # the documented weakness of level 4
 
 
-@pytest.mark.parametrize("level", [1, 2, 3])
-def test_reference_full_marks_at_every_level(level):
-    if not level_available(level):
-        pytest.skip(f"isolation level {level} is not available on this machine")
-    proc = run_grader(ROOT / "reference", "--isolation", str(level))
-    assert proc.returncode == 0, proc.stdout[-3000:]
+@pytest.mark.parametrize("level, why", [(2, "uid 0"), (3, "readable by other users"), (4, "uid 0")])
+def test_levels_that_would_be_weak_as_root_are_refused(level, why):
+    """Started as root, level 2 and 4 would run programs as uid 0, and level 3 from a tree
+    others can read would show them the grader's files: refused with one line, exit 2."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    if level == 3 and os.stat(ROOT).st_mode & 0o005 == 0:
+        pytest.skip("this tree is not readable by other users")
+    proc = run_grader(ROOT / "reference", "--isolation", str(level), "-k", "us.hex_message")
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"isolation level {level} is not available here" in lines[0] and why in lines[0]
+
+
+@pytest.mark.parametrize("submission", ["reference", "variant_fork", "variant_sr"])
+@pytest.mark.parametrize("level", [1, 2, 3, 4])
+def test_correct_submissions_full_marks_at_every_level(tmp_path, level, submission, private_grader,
+                                                       nobody_grader):
+    path = ROOT / "reference" if submission == "reference" else ROOT / "tests" / "submissions" / submission
+    proc, results, _ = grade_at_level(level, path, tmp_path, private_grader, nobody_grader)
+    if level == 2 and proc.returncode == 2 and "user namespace" in proc.stderr:
+        pytest.skip("unprivileged user namespaces are not allowed here")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     assert f"isolation: level {level}" in proc.stdout
+    assert results["score"] == TOTAL_POINTS
 
 
 def test_a_program_signalling_everything_spares_parallel_gradings(tmp_path):
