@@ -179,7 +179,8 @@ def hidden_paths(case_dirs, *more):
     """What a submission's code, from its compile on, must never see: the grader's own tree
     (reference sources, cases, tests), the build folder (the oracle: recorded expectations
     and reference binaries), a TA's case folders, and MORE (other students' submissions, the
-    batch's output, the report files; None is skipped)."""
+    batch's output). A grading's own report files are not among them: they hold nothing of
+    anyone else, and are written once every program of the grading is gone."""
     paths = [ROOT, build_dir()] + list(case_dirs) + [m for m in more if m]
     seen = []
     for p in (os.path.abspath(p) for p in paths):
@@ -251,8 +252,7 @@ def start_early_builds(args):
     builds = {}
     try:
         for p in PROGRAMS:
-            builds[p] = Build(sub, p, work, args.isolation, hidden_paths(args.cases, args.results, args.html,
-                                                                          args.junit))
+            builds[p] = Build(sub, p, work, args.isolation, hidden_paths(args.cases))
     except (OSError, GraderError):  # no compiler, say: grade() meets it again and reports it
         for b in builds.values():
             b.cancel()
@@ -527,8 +527,7 @@ def grade(args, early=None):
     try:
         t_oracle = time.monotonic()
         files, cases, peers, expected = prepare(args.cases)
-        g = Grading(sub, files, cases, peers, expected, args.isolation,
-                    hidden_paths(args.cases, args.results, args.html, args.junit), work, builds)
+        g = Grading(sub, files, cases, peers, expected, args.isolation, hidden_paths(args.cases), work, builds)
         g.timing.update({"start-up": t_oracle - T_START, "oracle": time.monotonic() - t_oracle})
         if not args.k:
             g.start([c["id"] for c in cases])  # every case: no need to wait for pytest's collection

@@ -4,10 +4,30 @@ this module only presents them."""
 import base64
 import html
 import json
+import re
 import xml.etree.ElementTree as ET
 
 SHOW_CHARS = 600  # of a value in a report: a flood is cut, and says so
 SHOW_ITEMS = 12   # of a list
+
+# What must not reach a terminal or an XML file as it is: C0 controls but tab and
+# newline (ESC starts a terminal's escape sequences, CR rewrites a line), DEL, C1
+# controls, the line and paragraph separators, Unicode's bidi controls (overrides,
+# isolates, marks), and what XML 1.0 forbids besides (lone surrogates, U+FFFE/FFFF).
+UNSAFE = ("\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+          "\ud800-\udfff\ufffe\uffff")
+UNSAFE_RE = {False: re.compile(f"[{UNSAFE}]"), True: re.compile(f"[\t\n{UNSAFE}]")}
+
+
+def printable(text, one_line=False):
+    """text as every report shows data (a compiler's message, a program's output, a
+    reason, a file name): each character listed in UNSAFE as an escape (\\x1b, \\r,
+    \\u202e), and with one_line tabs and newlines too (\\t, \\n). The result holds no
+    such character, so applying it again changes nothing."""
+    def escape(m):
+        c = ord(m.group())
+        return {9: "\\t", 10: "\\n", 13: "\\r"}.get(c) or (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}")
+    return UNSAFE_RE[one_line].sub(escape, str(text))
 
 
 def cut(text, limit=SHOW_CHARS):
@@ -29,6 +49,9 @@ def show(value):
 
 
 def failure_text(case, v):
+    """A failed case as the reports show it. Data goes through printable, and every
+    line after the first is indented, so nothing in a value can pass for a line of
+    the report (a forged "Total: ..." line)."""
     lines = [f"{case['id']} ({v['verdict']}): {case['description']}",
              f"  requirement: {case['requirement']}"]
     if v.get("reason"):
@@ -40,7 +63,7 @@ def failure_text(case, v):
             lines.append(f"    observed: {show(v.get('observed', {}).get(key))}")
     if v.get("hint"):
         lines.append(f"  hint: {v['hint']}")
-    return "\n".join(lines)
+    return "\n".join(printable(line).replace("\n", "\n      ") for line in lines)
 
 
 def scores(cases, verdicts):
@@ -75,13 +98,13 @@ def text_report(g, elapsed, colour=False):
         return f"{COLOUR[key]}{text}{COLOUR['reset']}" if colour else text
 
     per, got, total = scores(g.cases, g.verdicts)
-    out = [f"Grading {g.submission}", ""]
+    out = [f"Grading {printable(g.submission, one_line=True)}", ""]
     for p, b in g.built.items():
         warn = b["messages"].count("warning:")
         state = "ok" if b["ok"] else paint("DOES NOT COMPILE", "fail")
         out.append(f"  build {p}.c: {state}" + (f" ({warn} warning{'s' if warn != 1 else ''})" if warn else ""))
         if b["messages"]:
-            out += ["      " + line for line in b["messages"].splitlines()[:20]]
+            out += ["      " + line for line in printable(b["messages"]).splitlines()[:20]]
     out.append("")
     for p in per:
         if per[p][1] == 0:
@@ -92,14 +115,15 @@ def text_report(g, elapsed, colour=False):
         for c in ordered:
             v = g.verdicts[c["id"]]["verdict"]
             pts = c["points"] if v == "pass" else 0
-            out.append(f"  {paint(STATUS_WORD.get(v, v), v)} {pts:>2}/{c['points']:<2} {c['id']:<28} {c['description']}")
+            out.append(f"  {paint(STATUS_WORD.get(v, v), v)} {pts:>2}/{c['points']:<2} "
+                       + printable(f"{c['id']:<28} {c['description']}", one_line=True))
         for c in ordered:
             v = g.verdicts[c["id"]]
             if v["verdict"] != "pass":
                 out.append("  " + failure_text(c, v).replace("\n", "\n  "))
         out.append("")
     if g.isolation_in_force():
-        out += [paint(f"isolation: {g.isolation_in_force()}", "dim"), ""]
+        out += [paint(f"isolation: {printable(g.isolation_in_force(), one_line=True)}", "dim"), ""]
     out.append(paint(f"Total: {got}/{total}  ({elapsed:.1f} s)", "bold"))
     return "\n".join(out) + "\n"
 
@@ -112,9 +136,9 @@ def gradescope_results(g, elapsed):
         if v is None:
             continue
         passed = v["verdict"] == "pass"
-        t = {"name": f"{c['id']}: {c['description']}", "score": c["points"] if passed else 0,
+        t = {"name": printable(f"{c['id']}: {c['description']}", one_line=True), "score": c["points"] if passed else 0,
              "max_score": c["points"], "status": "passed" if passed else "failed",
-             "output": c["requirement"] if passed else failure_text(c, v),
+             "output": printable(c["requirement"]) if passed else failure_text(c, v),
              "tags": [c["program"], c["category"]],
              "extra_data": {"verdict": v["verdict"], "time_ms": v.get("time_ms", 0)}}
         if c.get("hidden"):
@@ -123,7 +147,7 @@ def gradescope_results(g, elapsed):
     _, got, _ = scores(g.cases, g.verdicts)
     results = {"score": got, "execution_time": round(elapsed, 2), "tests": tests}
     if g.isolation_in_force():
-        results["output"] = f"Graded under isolation {g.isolation_in_force()}."
+        results["output"] = printable(f"Graded under isolation {g.isolation_in_force()}.")
     return results
 
 
@@ -154,6 +178,9 @@ def junit_xml(g, elapsed):
                 kind = "error" if v["verdict"] == "error" else "failure"
                 ET.SubElement(tc, kind, message=v.get("reason") or v["verdict"],
                               type=v["verdict"]).text = failure_text(c, v)
+    for e in suites.iter():  # whatever went in, no attribute or text XML 1.0 forbids
+        e.attrib.update((k, printable(x)) for k, x in e.attrib.items())
+        e.text = e.text and printable(e.text)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
@@ -167,15 +194,16 @@ def classroom_result(g, elapsed, fault=None):
         if v is None:
             continue
         passed = v["verdict"] == "pass"
-        tests.append({"name": f"{c['id']}: {c['description']}", "status": "pass" if passed else "fail",
+        tests.append({"name": printable(f"{c['id']}: {c['description']}", one_line=True),
+                      "status": "pass" if passed else "fail",
                       "score": c["points"] if passed else 0, "max_score": c["points"],
-                      "message": c["requirement"] if passed else failure_text(c, v),
+                      "message": printable(c["requirement"]) if passed else failure_text(c, v),
                       "test_code": c["scenario"], "filename": f"{c['program']}.c", "line_no": 0,
                       "duration": int(v.get("time_ms", 0))})
     status = "error" if fault else ("pass" if got == total else "fail")
     result = {"version": 1, "status": status, "max_score": total, "tests": tests}
     if fault:
-        result["tests"] = [{"name": "grader", "status": "error", "score": 0, "message": fault,
+        result["tests"] = [{"name": "grader", "status": "error", "score": 0, "message": printable(fault, one_line=True),
                             "test_code": "", "filename": "", "line_no": 0, "duration": 0}]
     return result
 
@@ -186,6 +214,11 @@ def classroom_output_line(result):
 
 
 # ---------------------------------------------------------------- HTML
+
+def esc(text):
+    """Data as HTML text: printable, then html.escape."""
+    return html.escape(printable(text))
+
 
 CSS = """
 body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;color:#222;padding:0 1em}
@@ -235,21 +268,21 @@ def html_value(value, mark=None):
     """A compared value as HTML: bytes as text and hex, the byte at index mark highlighted."""
     if isinstance(value, dict) and "hex" in value:
         cells = value["hex"].split()[:2000]
-        text = "".join(f"<mark>{html.escape(byte_char(h))}</mark>" if i == mark else html.escape(byte_char(h))
+        text = "".join(f"<mark>{esc(byte_char(h))}</mark>" if i == mark else esc(byte_char(h))
                        for i, h in enumerate(cells))
         hexs = " ".join(f"<mark>{h}</mark>" if i == mark else h for i, h in enumerate(cells))
         if mark is not None and mark >= len(cells):
             text += "<mark>&#8709;</mark>"
             hexs += " <mark>(ends)</mark>"
-        extra = "".join(f" <small>{html.escape(k)}: {html.escape(str(v))}</small>"
+        extra = "".join(f" <small>{esc(k)}: {esc(str(v))}</small>"
                         for k, v in value.items() if k not in ("text", "hex"))
         return f"<pre>text: \"{text}\"\nhex:  {hexs or '-'}</pre>{extra}"
     if isinstance(value, str):
         if mark is not None and mark <= len(value):
-            return (f"<pre>{html.escape(value[:mark])}<mark>{html.escape(value[mark:mark + 1]) or '&#8709;'}</mark>"
-                    f"{html.escape(value[mark + 1:])}</pre>")
-        return f"<pre>{html.escape(value)}</pre>"
-    return f"<pre>{html.escape(json.dumps(value, indent=1, ensure_ascii=False))}</pre>"
+            return (f"<pre>{esc(value[:mark])}<mark>{esc(value[mark:mark + 1]) or '&#8709;'}</mark>"
+                    f"{esc(value[mark + 1:])}</pre>")
+        return f"<pre>{esc(value)}</pre>"
+    return f"<pre>{esc(json.dumps(value, indent=1, ensure_ascii=False))}</pre>"
 
 
 def html_compare(expected, observed):
@@ -272,10 +305,10 @@ def html_compare(expected, observed):
 def html_transcript(events):
     rows = []
     for e in events[:300]:
-        text = html.escape(e.get("text", ""))
-        hexs = html.escape(e.get("hex", ""))
-        rows.append(f"<tr><td>{e.get('t_ms', '')}</td><td>{html.escape(e.get('who', ''))}</td>"
-                    f"<td>{html.escape(e.get('what', ''))}</td><td>{text}</td><td>{hexs}</td></tr>")
+        text = esc(e.get("text", ""))
+        hexs = esc(e.get("hex", ""))
+        rows.append(f"<tr><td>{e.get('t_ms', '')}</td><td>{esc(e.get('who', ''))}</td>"
+                    f"<td>{esc(e.get('what', ''))}</td><td>{text}</td><td>{hexs}</td></tr>")
     more = f"<tr><td colspan=5>... {len(events) - 300} more events</td></tr>" if len(events) > 300 else ""
     return ("<table class=transcript><tr><th>ms</th><th>who</th><th>what</th><th>text</th><th>hex</th></tr>"
             + "".join(rows) + more + "</table>")
@@ -293,7 +326,6 @@ def html_report(g, elapsed):
     the transcript, expected next to observed with the first differing byte marked,
     and the hint."""
     per, got, total = scores(g.cases, g.verdicts)
-    esc = html.escape
     out = ["<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
            f"<title>Sockets grading: {got}/{total}</title><style>{CSS}</style></head><body>",
            f"<h1>Sockets homework: {got}/{total} {score_bar(got, total)}</h1>",
@@ -357,9 +389,9 @@ def svg_bars(items, width=640, bar=16, label_width=260, colour="#2a8a3e"):
         y = i * bar + 2
         w = max(0.0, min(1.0, value)) * (width - label_width - 60)
         out.append(f'<text x="{label_width - 6}" y="{y + bar - 4}" font-size="12" text-anchor="end">'
-                   f"{html.escape(label)}</text>"
+                   f"{esc(label)}</text>"
                    f'<rect x="{label_width}" y="{y + 2}" width="{w:.1f}" height="{bar - 4}" fill="{colour}"/>'
-                   f'<text x="{label_width + w + 4:.1f}" y="{y + bar - 4}" font-size="12">{html.escape(text)}</text>')
+                   f'<text x="{label_width + w + 4:.1f}" y="{y + bar - 4}" font-size="12">{esc(text)}</text>')
     out.append("</svg>")
     return "".join(out)
 
@@ -390,7 +422,6 @@ def summary_html(batch_dir, rows, failures, cases):
     top = max((r[2] for r in graded), default=0)
     rates = sorted(((c["id"], 1 - failures.get(c["id"], 0) / len(graded)) for c in cases), key=lambda x: (x[1], x[0])) \
         if graded else []
-    esc = html.escape
     out = ["<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Class summary</title>",
            f"<style>{CSS}</style></head><body><h1>Class summary</h1>",
            f"<p><small>{esc(str(batch_dir))} &middot; {len(rows)} submissions, {len(graded)} graded</small></p>",
@@ -420,4 +451,4 @@ def explain_text(case, mistakes):
         lines += ["Usual mistakes behind a failure:"] + [f"  - {m}" for m in mistakes] + [""]
     if case.get("hint"):
         lines += ["Hint:", f"  {case['hint']}"]
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")

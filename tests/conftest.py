@@ -122,3 +122,15 @@ def readable_copy(src, parent):
     for path in [dest, *dest.rglob("*")]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
     return dest
+
+
+@pytest.fixture(scope="session")
+def docker_like(tmp_path_factory):
+    """tests/docker_like.c compiled: runs a command with Docker's default capabilities and
+    (an approximation of) its default seccomp profile; its path."""
+    if os.geteuid() != 0:
+        pytest.skip("the runner drops root's capabilities: needs root")
+    exe = tmp_path_factory.mktemp("docker_like") / "docker_like"
+    subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-o", str(exe), str(ROOT / "tests" / "docker_like.c")],
+                   check=True, capture_output=True, timeout=120)
+    return str(exe)
