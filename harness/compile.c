@@ -84,7 +84,11 @@ static int copy_one(int from, int to, const char *name, const char *shown, struc
 		close(in);
 		return -1;
 	}
-	int out = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int out = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (out >= 0 && iso.drop_uid && fchown(out, 0, iso.gid) < 0) {
+		close(out);
+		out = -1;
+	}
 	int rc = out >= 0 ? copy_fd(in, out) : -1;
 	if (rc < 0)
 		snprintf(w->refused, sizeof w->refused, "copying %s: %s", shown, strerror(errno));
@@ -125,7 +129,8 @@ static int copy_tree(int from, int to, const char *prefix, int depth, struct wal
 			if (depth >= SUBMISSION_DEPTH) {
 				snprintf(w->refused, sizeof w->refused, "folders nested deeper than %d", SUBMISSION_DEPTH);
 				rc = -1;
-			} else if (sub < 0 || mkdirat(to, e->d_name, 0755) < 0 ||
+			} else if (sub < 0 || mkdirat(to, e->d_name, 0750) < 0 ||
+				   (iso.drop_uid && fchownat(to, e->d_name, 0, iso.gid, AT_SYMLINK_NOFOLLOW) < 0) ||
 				   (subto = openat(to, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 				snprintf(w->refused, sizeof w->refused, "%s: %s", shown, strerror(errno));
 				rc = -1;
@@ -249,7 +254,9 @@ int main(int argc, char **argv)
 	snprintf(source, sizeof source, "%s/%s.c", sdir, program);
 	struct walk w = { 0, 0, 0, "" };
 	int to = -1, rc = 2;
-	if (mkdir(sdir, 0755) < 0 || mkdir(odir, 0700) < 0 ||
+	/* the sources readable by the box's group only (a concurrent box cannot
+	   read them at level 3, where /tmp is shared) */
+	if (mkdir(sdir, 0750) < 0 || mkdir(odir, 0700) < 0 || (iso.drop_uid && chown(sdir, 0, iso.gid) < 0) ||
 	    (to = open(sdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		fprintf(stderr, "compile: making the box's folders: %s\n", strerror(errno));
 		goto done;

@@ -399,10 +399,10 @@ int isolation_enter_child(const struct isolation *iso, enum box_role role, const
 
 void isolation_give(const struct isolation *iso, const char *path)
 {
-	if (iso && iso->drop_uid && chown(path, iso->uid, iso->gid) < 0)
-		chmod(path, 0777);
-	else if (iso && iso->drop_uid)
-		chmod(path, 0775);
+	/* the box's uids only (peers through the group): a concurrent grading's
+	   programs, under other uids, may neither enter nor read it */
+	if (iso && iso->drop_uid && chown(path, iso->uid, iso->gid) == 0)
+		chmod(path, 0770);
 }
 
 /* A process under uid sends SIGKILL to every process it may signal: all of

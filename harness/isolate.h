@@ -85,7 +85,8 @@ int isolation_setup(struct isolation *iso, int strongest, int exact, char *const
    caller's memory (proc.c spawn). Returns 0, or an errno. */
 int isolation_enter_child(const struct isolation *iso, enum box_role role, const char *cwd);
 
-/* Makes path usable by the programs: owned by their uid (levels 1 and 3). */
+/* Makes path usable by the programs and their peers, and by nobody else:
+   owned by their uid and group, mode 0770 (levels 1 and 3). */
 void isolation_give(const struct isolation *iso, const char *path);
 
 /* Kills every process the box started, wherever it went (setsid, double

@@ -81,7 +81,10 @@ static int stage_binaries(const char *dir, const char **bin, const char **peers,
 	uid_t peer = iso.drop_uid ? iso.peer_uid : (uid_t)-1;
 	snprintf(bincopy, sizeof bincopy, "%s/%s", dir, program);
 	snprintf(peercopy, sizeof peercopy, "%s/peers", dir);
-	if (copy_file(*bin, bincopy, 0755, (uid_t)-1) < 0 || mkdir(peercopy, 0700) < 0 ||
+	/* the program: runnable by its own uid only, so that a concurrent grading's
+	   programs cannot take it (level 3 shares /tmp) */
+	if (copy_file(*bin, bincopy, iso.drop_uid ? 0500 : 0755, iso.drop_uid ? iso.uid : (uid_t)-1) < 0 ||
+	    mkdir(peercopy, 0700) < 0 ||
 	    (peer != (uid_t)-1 && chown(peercopy, peer, (gid_t)-1) < 0))
 		return -1;
 	DIR *d = opendir(*peers);
