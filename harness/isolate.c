@@ -9,6 +9,7 @@
 #include <ftw.h>
 #include <linux/capability.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -186,6 +187,54 @@ static int setup_namespaces(struct isolation *iso, char *const hide[], int nhide
 	return build_root(iso, hide, nhide, err, errlen);
 }
 
+static int init_ack = -1; /* in the init: where it says a kill-all is done */
+
+static void on_child(int sig)
+{
+	(void)sig; /* only wakes pause() */
+}
+
+static void on_kill_all(int sig)
+{
+	(void)sig;
+	kill(-1, SIGKILL); /* in a pid namespace's init: every other process of it */
+	(void)!write(init_ack, "k", 1);
+}
+
+/* Level 2: the box's processes in a pid namespace of their own, whose init
+   (forked here) reaps orphans and, on SIGUSR1, kills every other process of
+   the namespace at once: programs under the grader's uid can then kill(-1)
+   nothing outside it. The init dies with us. 0, or -1. */
+static int start_pid_namespace(struct isolation *iso)
+{
+	int ack[2];
+	if (unshare(CLONE_NEWPID) < 0 || pipe2(ack, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		init_ack = ack[1];
+		struct sigaction sa = { .sa_handler = on_child };
+		sigaction(SIGCHLD, &sa, NULL);
+		sa.sa_handler = on_kill_all;
+		sigaction(SIGUSR1, &sa, NULL);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		(void)!write(ack[1], "r", 1);
+		for (;;)
+			if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
+				pause();
+	}
+	close(ack[1]);
+	char r;
+	struct pollfd p = { ack[0], POLLIN, 0 };
+	if (pid < 0 || poll(&p, 1, 1000) != 1 || read(ack[0], &r, 1) != 1) {
+		close(ack[0]);
+		return -1;
+	}
+	iso->init = pid;
+	iso->init_ack = ack[0];
+	return 0;
+}
+
 /* Level 3: the box's uid must not be able to open any path to hide. A child
    takes the uid and tries; one readable path refuses the level. */
 static int check_hidden(const struct isolation *iso, char *const hide[], int nhide, char *err, size_t errlen)
@@ -322,6 +371,8 @@ int isolation_setup(struct isolation *iso, int strongest, int exact, char *const
 		} else if (level == 2) {
 			ok = enter_userns() == 0 ? setup_namespaces(iso, hide, nhide, why, sizeof why) == 0
 						: fail(why, sizeof why, "user namespace", NULL) == 0;
+			if (ok && start_pid_namespace(iso) < 0)
+				ok = fail(why, sizeof why, "pid namespace", NULL) == 0;
 		} else if (level == 3 && root) {
 			ok = check_hidden(iso, hide, nhide, why, sizeof why) == 0 &&
 			     (mkdir(iso->work, 0711) == 0 && mkdir(iso->priv, 0711) == 0);
@@ -420,10 +471,16 @@ static void kill_as(uid_t uid)
 		waitpid(pid, NULL, 0);
 }
 
-void isolation_kill_all(const struct isolation *iso)
+void isolation_kill_all(struct isolation *iso)
 {
 	if (!iso)
 		return;
+	if (iso->init && kill(iso->init, SIGUSR1) == 0) { /* see start_pid_namespace */
+		char k;
+		struct pollfd p = { iso->init_ack, POLLIN, 0 };
+		if (poll(&p, 1, 1000) == 1)
+			(void)!read(iso->init_ack, &k, 1);
+	}
 	cgroup_kill(&iso->cg);
 	if (iso->drop_uid) {
 		kill_as(iso->uid);
@@ -532,6 +589,14 @@ void isolation_close(struct isolation *iso)
 	if (!iso->level)
 		return;
 	isolation_kill_all(iso);
+	if (iso->init) {
+		/* its death kills the namespace; reap whatever dies meanwhile, so
+		   that nothing of the namespace waits on us, until it is gone */
+		kill(iso->init, SIGKILL);
+		for (pid_t r; (r = waitpid(-1, NULL, 0)) != iso->init && (r > 0 || errno == EINTR);)
+			;
+		iso->init = 0;
+	}
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
 	if (iso->chroot) {

@@ -8,7 +8,8 @@
              under another; memory and processes bounded for the whole box by
              a cgroup where one can be made.
    2 user namespace (not root): the same namespaces and root through an
-             unprivileged user namespace; programs keep the grader's uid,
+             unprivileged user namespace, and a pid namespace whose init kills
+             the box at the end of each case; programs keep the grader's uid,
              without capabilities. Refused as root (level 1 or 3 drop the uid).
    3 container (root without namespaces, as under Docker's default
              capabilities and seccomp profile): the uids of level 1, rlimits,
@@ -60,6 +61,8 @@ struct isolation {
 	char work[96];       /* base/work: case folders, the same path inside root */
 	char priv[96];       /* base/priv: binaries, reached only by their descriptor */
 	struct cgroup cg;
+	pid_t init;          /* level 2: init of the box's pid namespace, or 0 */
+	int init_ack;        /* its acknowledgement of a kill-all */
 	char desc[512];      /* what is in force, for the report */
 };
 
@@ -91,9 +94,10 @@ void isolation_give(const struct isolation *iso, const char *path);
 
 /* Kills every process the box started, wherever it went (setsid, double
    fork): by uid at levels 1 and 3 (one kill(-1) as that uid reaches them
-   all at once), through the cgroup where there is one. They stay zombies
+   all at once), by the init of its pid namespace at level 2 (likewise),
+   through the cgroup where there is one. They stay zombies
    until their parent, the caller (a child subreaper), reaps them. */
-void isolation_kill_all(const struct isolation *iso);
+void isolation_kill_all(struct isolation *iso);
 
 /* Before the caller looks into process pid (/proc/PID/...): without
    CAP_SYS_PTRACE (level 3 in a container) it takes the file-system uid of

@@ -21,9 +21,9 @@
 static struct child *children[MAX_CHILDREN];
 static int nchildren;
 static struct transcript *tr;
-static const struct isolation *isolation;
+static struct isolation *isolation;
 
-void proc_set_isolation(const struct isolation *iso)
+void proc_set_isolation(struct isolation *iso)
 {
 	isolation = iso;
 }
@@ -691,7 +691,7 @@ int count_fds(pid_t pid)
 }
 
 struct sweep {
-	pid_t self;
+	pid_t self, keep; /* keep: the box's pid namespace init, which lives on */
 	int found;
 };
 
@@ -699,7 +699,7 @@ struct sweep {
 static void sweep_visit(pid_t pid, struct pstat *st, void *arg)
 {
 	struct sweep *s = arg;
-	if (st->ppid == s->self) {
+	if (st->ppid == s->self && pid != s->keep) {
 		kill(pid, SIGKILL);
 		s->found++;
 	}
@@ -712,7 +712,7 @@ void proc_end_case(void)
 		child_signal(children[i], SIGKILL);
 	struct deadline dl = deadline_in(EXIT_MS);
 	for (;;) {
-		struct sweep s = { getpid(), 0 };
+		struct sweep s = { getpid(), isolation ? isolation->init : 0, 0 };
 		for_each_process(sweep_visit, &s);
 		int st;
 		pid_t r;
@@ -723,8 +723,8 @@ void proc_end_case(void)
 					children[i]->status = st;
 					note_exit(children[i]);
 				}
-		if ((r < 0 && errno == ECHILD) || deadline_passed(dl))
-			break;
+		if ((r < 0 && errno == ECHILD) || (r == 0 && !s.found) || deadline_passed(dl))
+			break; /* no child left, or only the init that lives on */
 		pump(-1, 0, 1); /* a killed child's pidfd turns readable */
 	}
 	for (int i = 0; i < nchildren; i++) {

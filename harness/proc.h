@@ -27,7 +27,7 @@ struct child {
 };
 
 /* The isolation every program started from now on runs under. */
-void proc_set_isolation(const struct isolation *iso);
+void proc_set_isolation(struct isolation *iso);
 
 /* The isolation set, or NULL. */
 const struct isolation *proc_isolation(void);

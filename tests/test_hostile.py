@@ -191,3 +191,16 @@ def test_a_program_signalling_everything_spares_parallel_gradings(tmp_path):
         bad.result()
     assert proc.returncode == 0, proc.stdout
     assert hostile_pids(token) == []
+
+
+def test_a_program_signalling_everything_at_level_2_spares_the_grader(tmp_path, private_grader, nobody_grader):
+    """At level 2 programs keep the grader's uid: kill(-1, SIGKILL) would reach the grader
+    itself, but the box's processes live in a pid namespace of their own."""
+    hostile, token = submission_with(tmp_path, "kill_all", "tcp_echo_serverSR", name="hostile")
+    proc, results, _ = grade_at_level(2, hostile, tmp_path, private_grader, nobody_grader)
+    if proc.returncode == 2 and "user namespace" in proc.stderr:
+        pytest.skip("unprivileged user namespaces are not allowed here")
+    assert proc.returncode == 1, proc.stderr
+    per = scores_by_program(results)
+    assert all(per[p][0] == per[p][1] for p in PROGRAMS if p != "tcp_echo_serverSR"), per
+    assert hostile_pids(token) == []
