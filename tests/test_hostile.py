@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import (NOBODY, PROGRAMS, ROOT, TOTAL_POINTS, readable_copy, run_grader, run_grader_copy,
+from conftest import (NOBODY, PROGRAMS, processes_named, ROOT, TOTAL_POINTS, readable_copy, run_grader, run_grader_copy,
                       scores_by_program)
 
 FIXTURES = ROOT / "tests" / "fixtures" / "hostile"
@@ -33,16 +33,7 @@ HOSTILE = [
 
 def hostile_pids(token):
     """Processes a fixture started: it names itself (and its children) token."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/comm") as fh:
-                    if fh.read().strip() == token:
-                        pids.append(int(entry))
-            except OSError:
-                pass
-    return pids
+    return processes_named(token)
 
 
 def submission_with(tmp_path, fixture, program, name="submission", prefix=""):

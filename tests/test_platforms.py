@@ -6,15 +6,13 @@ import json
 import os
 import pty
 import shutil
-import stat
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-import zipfile
 
 import pytest
 
-from conftest import ROOT, TOTAL_POINTS, run_grader
+from conftest import ROOT, TOTAL_POINTS, extract_with_modes, run_grader
 
 sys.path.insert(0, str(ROOT))
 import platforms  # noqa: E402
@@ -112,16 +110,6 @@ def test_workflow_is_valid_and_runs_the_grader():
     assert reporter["env"][f"{runner.upper()}_RESULTS"] == "${{ steps.%s.outputs.result }}" % grade["id"]
     assert [s.get("with", {}).get("path") for s in steps if s.get("uses", "").startswith("actions/checkout")] \
         == ["submission", "grader"]
-
-
-def extract_with_modes(zip_path, dest):
-    """Unzips as Gradescope does, keeping the executable bits."""
-    with zipfile.ZipFile(zip_path) as z:
-        for info in z.infolist():
-            z.extract(info, dest)
-            mode = info.external_attr >> 16
-            if mode:
-                os.chmod(dest / info.filename, stat.S_IMODE(mode))
 
 
 def test_gradescope_zip_grades_in_a_simulated_autograder(tmp_path):
