@@ -11,6 +11,9 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PROGRAMS = ["unix_d_server", "unix_d_send", "tcp_qq_srver", "tcp_client", "tcp_echo_serverSR"]
+# correct submissions written differently from the reference (tests/submissions/): each must
+# get full marks, every time
+CORRECT_VARIANTS = ["variant_fork", "variant_sr", "variant_threads", "variant_prefork", "variant_pool"]
 # the points of every case in cases/*.json: full marks
 TOTAL_POINTS = sum(c["points"] for f in (ROOT / "cases").glob("*.json") for c in json.loads(f.read_text())["cases"])
 

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from conftest import PROGRAMS, failed_ids, run_grader, scores_by_program  # run_grader: 300 s timeout
+from conftest import CORRECT_VARIANTS, PROGRAMS, failed_ids, run_grader, scores_by_program  # run_grader: 300 s timeout
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MUTANTS = json.loads((ROOT / "tests" / "mutants.json").read_text())
@@ -105,7 +105,7 @@ def test_reference_full_marks_twice(tmp_path):
     assert runs[0] == runs[1]
 
 
-@pytest.mark.parametrize("variant", ["variant_fork", "variant_sr"])
+@pytest.mark.parametrize("variant", CORRECT_VARIANTS)
 def test_variants_full_marks(variant, tmp_path):
     folder = SUBMISSIONS / variant
     missing = [p for p in PROGRAMS if not (folder / f"{p}.c").is_file()]
