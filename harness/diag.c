@@ -10,7 +10,9 @@
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/tcp.h>
+#include <stddef.h>
 #include <linux/sockios.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -40,7 +42,8 @@ static void diag_request(struct diag_request *msg, int family, unsigned states, 
 struct found {
 	int state;
 	unsigned wqueue;     /* bytes (and a FIN) sent but not yet acknowledged */
-	long long received;  /* tcpi_bytes_received, or -1 */
+	long long received;  /* tcpi_bytes_received (a FIN counts one), or -1 */
+	long long acked;     /* tcpi_bytes_acked (likewise), or -1 */
 };
 
 /* One socket by its four-tuple (local laddr:lport, remote raddr:rport), as
@@ -91,7 +94,7 @@ static int exact_lookup(int family, const char *laddr, int lport, const char *ra
 	result = 1;
 	f->state = m->idiag_state;
 	f->wqueue = m->idiag_wqueue;
-	f->received = -1;
+	f->received = f->acked = -1;
 	int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
 	for (struct rtattr *a = (struct rtattr *)(m + 1); want_info && RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		if (a->rta_type != INET_DIAG_INFO)
@@ -100,8 +103,10 @@ static int exact_lookup(int family, const char *laddr, int lport, const char *ra
 		memset(&info, 0, sizeof info);
 		size_t got = RTA_PAYLOAD(a) < sizeof info ? RTA_PAYLOAD(a) : sizeof info;
 		memcpy(&info, RTA_DATA(a), got);
-		if (got >= offsetof(struct tcp_info, tcpi_bytes_received) + sizeof info.tcpi_bytes_received)
+		if (got >= offsetof(struct tcp_info, tcpi_bytes_received) + sizeof info.tcpi_bytes_received) {
 			f->received = (long long)info.tcpi_bytes_received;
+			f->acked = (long long)info.tcpi_bytes_acked;
+		}
 	}
 out:
 	close(fd);
@@ -173,8 +178,8 @@ int socket_quiet(int fd)
 		return 0;
 	}
 	int outq = 0;
-	if (ioctl(fd, SIOCOUTQ, &outq) < 0 || outq > 0)
-		return 0; /* bytes or a FIN on their way (write_seq counts the FIN) */
+	if (ioctl(fd, SIOCOUTQ, &outq) < 0 || il < offsetof(struct tcp_info, tcpi_bytes_received) + 8)
+		return 0;
 	struct sockaddr_storage me, peer;
 	socklen_t ml = sizeof me, pl = sizeof peer;
 	char maddr[INET_ADDRSTRLEN], paddr[INET_ADDRSTRLEN];
@@ -184,9 +189,26 @@ int socket_quiet(int fd)
 		return 0;
 	/* The other end, whoever holds it, or nobody (closed, its FIN pending). */
 	struct found f;
-	if (lookup_either(paddr, pport, maddr, mport, &f, 0) != 1)
+	if (lookup_either(paddr, pport, maddr, mport, &f, 1) != 1)
 		return 0; /* gone while this end is open: a reset on its way */
-	return f.state != TCP_STATE_SYN_RECV && f.state != TCP_STATE_SYN_SENT && f.wqueue == 0;
+	if (f.received < 0 && (f.state == TCP_STATE_TIME_WAIT || f.state == TCP_STATE_FIN_WAIT2))
+		return outq == 0; /* a closed end the kernel keeps as a minisocket (no tcp_info): its
+				     FIN was acknowledged, it sends nothing more; this end's bytes reached it */
+	if (f.state == TCP_STATE_SYN_RECV || f.state == TCP_STATE_SYN_SENT || f.received < 0)
+		return 0;
+	/* Sent and not yet received, each way: what one end has written (acked,
+	   plus its send queue) beyond what the other has received, summed over
+	   both ways. The end that connected counts its SYN among its acked bytes
+	   and the other does not count it among its received ones (a FIN, both
+	   do), so with nothing in flight either way the sum is exactly 1. Bytes
+	   received but not yet acknowledged (a delayed ACK) are there already;
+	   the ACK can only wake a writer waiting for room, so this end, which a
+	   program or the probe may be waiting on, must have room now. */
+	if ((long long)info.tcpi_bytes_acked + outq - f.received + f.acked + (long long)f.wqueue -
+		    (long long)info.tcpi_bytes_received != 1)
+		return 0;
+	struct pollfd p = { fd, POLLOUT, 0 };
+	return outq == 0 || (poll(&p, 1, 0) == 1 && (p.revents & POLLOUT));
 }
 
 /* addr (4 words, network order) of family as text; a v4-mapped v6 address as v4. */

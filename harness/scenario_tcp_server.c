@@ -266,10 +266,17 @@ static int time_wait_seen(void *arg)
 static void restart(struct server_run *r, json_t *obs)
 {
 	struct probe_ctx *ctx = r->ctx;
-	if (!wait_until(time_wait_seen, &r->port, deadline_in(IO_MS), 1))
+	struct deadline dl = deadline_in(IO_MS);
+	char what[96];
+	int seen = wait_until_or_stuck(time_wait_seen, &r->port, -1, 1, dl, r->prog, what, sizeof what);
+	/* Stuck, the server closes nothing more; a connection it has closed
+	   already reaches TIME_WAIT without it. */
+	if (seen < 0 && count_on_local_port(r->port, 1u << TCP_STATE_FIN_WAIT1 | 1u << TCP_STATE_FIN_WAIT2 |
+								1u << TCP_STATE_CLOSING))
+		seen = wait_until(time_wait_seen, &r->port, dl, 1);
+	if (seen != 1)
 		transcript_note(ctx->tr, "probe", "note", "no TIME_WAIT socket on port %d", r->port);
 	child_signal(r->prog, SIGTERM);
-	char what[96];
 	if (wait_exit_or_stuck(r->prog, deadline_in(EXIT_MS), what, sizeof what) != 1) {
 		child_signal(r->prog, SIGKILL);
 		wait_exit(r->prog, deadline_in(EXIT_MS));

@@ -208,9 +208,23 @@ static int nothing_in_flight(void)
 	return !q.loud;
 }
 
+/* PROBE_STUCK=0 in the probe's environment turns the judgement off: every
+   wait then runs to its deadline. The tests compare both (test_slow_bugs). */
+static int judgement_off(void)
+{
+	static int off = -1;
+	if (off < 0) {
+		const char *e = getenv("PROBE_STUCK");
+		off = e && strcmp(e, "0") == 0;
+	}
+	return off;
+}
+
 int processes_stuck(pid_t about, char *what, size_t len)
 {
 	static struct thread_look first[MAX_THREADS], second[MAX_THREADS];
+	if (judgement_off())
+		return 0;
 	int n = look_at_threads(0, first);
 	if (n <= 0)
 		return 0;
