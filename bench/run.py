@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""The grading-speed benchmark: prints the machine and the three figures of
+"""The grading-speed benchmark: prints the machine and the figures of
 docs/PERFORMANCE.md, each next to its target.
 
-    python3 bench/run.py [--runs 5] [--batch 100] [--batch-rounds 2]
+    python3 bench/run.py [--runs 5] [--batch 100] [--batch-rounds 2] [--only ABCDEF]
 
 A. A correct submission (the reference) graded end to end (build, every case,
    results.json + HTML + JUnit reports, as a fresh process) against gcc -O2
@@ -17,12 +17,23 @@ C. A batch of --batch submissions graded with --jobs 1 and with --jobs 2,
    the five reference files, then the probe on each, no Python) as two
    streams side by side against one stream doing both streams' rounds,
    interleaved four times.
-Exit 0 when every target is met, 1 otherwise.
+D. The correct variants whose servers use threads or processes
+   (tests/submissions/variant_threads, variant_prefork, variant_pool) and the
+   reference, each graded --runs times in turn as a fresh process: the mean
+   time of each variant against the reference's. Target: <= 2x.
+E. Every slow bug of tests/slow_bugs.json (servers that read first, read to
+   end of file, never close), graded --runs times: the longest grading.
+   Target: none over 10 s. Next to it, the reference's mean from D.
+F. The mutant suite (tests/mutants.json) graded as a class with --batch, and
+   as many copies of the reference as a class, alternating, twice each: the
+   ratio of the summed times. Target: <= 1.5x.
+Exit 0 when every target selected is met, 1 otherwise.
 """
 import argparse
 import concurrent.futures
 import json
 import os
+import pathlib
 import platform
 import shutil
 import statistics
@@ -36,6 +47,9 @@ PROGRAMS = ["unix_d_server", "unix_d_send", "tcp_qq_srver", "tcp_client", "tcp_e
 GRADER = [os.path.join(ROOT, "grader.py")]  # as a user runs it: the shebang picks the interpreter
 PROBE = os.path.join(os.environ.get("GRADER_BUILD") or os.path.join(ROOT, "build"), "harness", "probe")
 MIX = ["reference", "tests/submissions/variant_fork", "tests/submissions/variant_sr", "tests/submissions/lecture"]
+VARIANTS = ["tests/submissions/variant_threads", "tests/submissions/variant_prefork", "tests/submissions/variant_pool"]
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+from conftest import build_mutant  # noqa: E402  (the tests' own way to apply a mutant's edits)
 
 
 def machine():
@@ -139,23 +153,117 @@ def figure_c(tmp, n, rounds):
             "met": speedup >= 1.7 and len(grades) == 1, "ceiling": ceiling(tmp)}
 
 
+def grade_once(sub, tmp, tag):
+    """One grading of SUB as a user types it, with results.json; (seconds, total, max)."""
+    out = os.path.join(tmp, f"{tag}.json")
+    t, proc = timed(GRADER + [sub, "--results", out, "-q"])
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    tests = json.load(open(out))["tests"]
+    return t, sum(x["score"] for x in tests), sum(x["max_score"] for x in tests)
+
+
+def figure_d(tmp, runs):
+    """The reference and each variant graded RUNS times, in turn."""
+    subs = ["reference"] + VARIANTS
+    times = {s: [] for s in subs}
+    full = True
+    for r in range(runs):
+        for s in subs:
+            t, score, top = grade_once(os.path.join(ROOT, s), tmp, f"d-{r}")
+            times[s].append(t)
+            full &= score == top
+    ref = statistics.mean(times["reference"])
+    ratios = {s: statistics.mean(times[s]) / ref for s in VARIANTS}
+    return {"ref_s": ref, "means": {s: statistics.mean(times[s]) for s in VARIANTS}, "ratios": ratios,
+            "full": full, "met": full and max(ratios.values()) <= 2}
+
+
+def slow_bugs():
+    return json.load(open(os.path.join(ROOT, "tests", "slow_bugs.json")))
+
+
+def figure_e(tmp, runs):
+    """Every slow bug graded RUNS times; the longest grading of each."""
+    worst = {}
+    for bug in slow_bugs():
+        folder = build_mutant(bug, pathlib.Path(tmp) / f"slow-{bug['name']}")
+        worst[bug["name"]] = max(grade_once(str(folder), tmp, f"e-{bug['name']}-{r}")[0] for r in range(runs))
+    return {"worst": worst, "met": max(worst.values()) <= 10}
+
+
+def figure_f(tmp, rounds=2):
+    """The mutant suite as a class against as many reference copies, alternating."""
+    mutants = json.load(open(os.path.join(ROOT, "tests", "mutants.json")))
+    klass = {"mutants": pathlib.Path(tmp) / "f-mutants", "correct": pathlib.Path(tmp) / "f-correct"}
+    klass["mutants"].mkdir()
+    for m in mutants:
+        build_mutant(m, klass["mutants"] / m["name"])
+        shutil.copytree(os.path.join(ROOT, "reference"), klass["correct"] / m["name"])
+    times = {"mutants": [], "correct": []}
+    for r in range(rounds):
+        for kind in (("mutants", "correct") if r % 2 == 0 else ("correct", "mutants")):
+            t, proc = timed(GRADER + ["--batch", str(klass[kind]), "--out", os.path.join(tmp, f"f-{kind}-{r}"), "-q"])
+            assert proc.returncode == 0, proc.stderr[-2000:]
+            times[kind].append(t)
+    ratio = sum(times["mutants"]) / sum(times["correct"])
+    return {"n": len(mutants), "times": times, "ratio": ratio, "met": ratio <= 1.5}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--batch-rounds", type=int, default=2, help="gradings of the class at each --jobs")
+    ap.add_argument("--only", default="ABCDEF", help="the figures to take (letters), all by default")
     args = ap.parse_args()
+    only = set(args.only.upper())
+    met = []
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory() as tmp:
+        if only & set("ABC"):
+            met.append(figures_abc(tmp, args, only))
+        if "D" in only:
+            d = figure_d(tmp, args.runs)
+            print(f"D  correct variants, mean of {args.runs} gradings each, against the reference's "
+                  f"{d['ref_s']:.2f} s (target <= 2x, full marks every time): "
+                  f"{'met' if d['met'] else 'MISSED'}")
+            for s in VARIANTS:
+                print(f"   {os.path.basename(s)}: {d['means'][s]:.2f} s = {d['ratios'][s]:.2f}x")
+            print(f"   full marks in every grading: {d['full']}")
+            met.append(d["met"])
+        if "E" in only:
+            e = figure_e(tmp, args.runs)
+            print(f"E  slow bugs, longest of {args.runs} gradings each (target: none over 10 s): "
+                  f"{'met' if e['met'] else 'MISSED'}")
+            print("   " + ", ".join(f"{name} {t:.2f} s" for name, t in e["worst"].items()))
+            met.append(e["met"])
+        if "F" in only:
+            f = figure_f(tmp)
+            each = lambda ts: " + ".join(f"{t:.1f}" for t in ts)  # noqa: E731
+            print(f"F  the {f['n']} mutants of tests/mutants.json as a batch {each(f['times']['mutants'])} s, "
+                  f"{f['n']} reference copies {each(f['times']['correct'])} s = {f['ratio']:.2f}x "
+                  f"(target <= 1.5x): {'met' if f['met'] else 'MISSED'}")
+            met.append(f["met"])
+    return 0 if all(met) else 1
+
+
+def figures_abc(tmp, args, only):
+    """Figures A, B and C, those of ONLY; whether every one taken met its target."""
+    met = []
+    if "A" in only:
         a = figure_a(tmp, args.runs)
         print(f"A  correct submission end to end: {a['grade_s']:.2f} s vs gcc -O2 of its five files "
               f"{a['compile_s']:.2f} s = {a['ratio']:.2f}x (target <= 2x): {'met' if a['met'] else 'MISSED'}")
         print(f"   runs (grade s): {', '.join(f'{x:.2f}' for x in a['grades'])}; "
               f"(compile s): {', '.join(f'{x:.2f}' for x in a['compiles'])}")
         print(f"   breakdown of the median run: {a['breakdown']}")
+        met.append(a["met"])
+    if "B" in only:
         b = figure_b(tmp)
         print(f"B  five hung programs: {b['grade_s']:.2f} s, {b['timeouts']}/{b['cases']} cases reported as "
               f"timeouts with their wait (target <= 10 s, all reported): {'met' if b['met'] else 'MISSED'}")
+        met.append(b["met"])
+    if "C" in only:
         c = figure_c(tmp, args.batch, args.batch_rounds)
         each = lambda ts: " + ".join(f"{t:.1f}" for t in ts)  # noqa: E731
         print(f"C  batch of {args.batch}: --jobs 1 {each(c['jobs1'])} s, --jobs 2 {each(c['jobs2'])} s = "
@@ -163,7 +271,8 @@ def main():
               f"{'met' if c['met'] else 'MISSED'}")
         print(f"   this machine's ceiling for the same work (gcc and the probe alone, two streams vs one): "
               f"{c['ceiling']:.3f}x")
-    return 0 if a["met"] and b["met"] and c["met"] else 1
+        met.append(c["met"])
+    return all(met)
 
 
 if __name__ == "__main__":

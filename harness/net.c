@@ -285,23 +285,28 @@ int find_listener(pid_t sid, struct tcp_entry *e)
 	return s.n;
 }
 
-struct tw_count {
+struct port_count {
 	int port, n;
 };
 
-static int count_tw(struct tcp_entry *e, void *arg)
+static int count_on_port(struct tcp_entry *e, void *arg)
 {
-	struct tw_count *c = arg;
-	if (e->state == TCP_STATE_TIME_WAIT && e->lport == c->port)
+	struct port_count *c = arg;
+	if (e->lport == c->port)
 		c->n++;
 	return 0;
 }
 
+int count_on_local_port(int port, unsigned states)
+{
+	struct port_count c = { port, 0 };
+	tcp_sockets(states, count_on_port, &c);
+	return c.n;
+}
+
 int count_time_wait(int port)
 {
-	struct tw_count c = { port, 0 };
-	tcp_sockets(1u << TCP_STATE_TIME_WAIT, count_tw, &c);
-	return c.n;
+	return count_on_local_port(port, 1u << TCP_STATE_TIME_WAIT);
 }
 
 struct state_count {

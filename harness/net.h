@@ -47,8 +47,14 @@ void close_with_reset(int fd);
 /* TCP states as the kernel numbers them (include/net/tcp_states.h). */
 enum {
 	TCP_STATE_ESTABLISHED = 1,
+	TCP_STATE_SYN_SENT = 2,
+	TCP_STATE_SYN_RECV = 3,
+	TCP_STATE_FIN_WAIT1 = 4,
+	TCP_STATE_FIN_WAIT2 = 5,
 	TCP_STATE_TIME_WAIT = 6,
+	TCP_STATE_CLOSE = 7,
 	TCP_STATE_CLOSE_WAIT = 8,
+	TCP_STATE_CLOSING = 11,
 	TCP_STATE_LISTEN = 10,
 };
 
@@ -70,6 +76,9 @@ int tcp_sockets(unsigned states, int (*fn)(struct tcp_entry *, void *), void *ar
    local address into *e), 0 not. */
 int find_listener(pid_t sid, struct tcp_entry *e);
 
+/* Counts TCP sockets with local port `port` in the states of the mask. */
+int count_on_local_port(int port, unsigned states);
+
 /* Counts TIME_WAIT sockets with local port `port`. */
 int count_time_wait(int port);
 
@@ -84,6 +93,16 @@ int count_state_to(int rport, int state);
 /* Bytes the TCP socket local_addr:local_port -> peer received so far
    (sock_diag tcp_info), or -1. */
 long long tcp_bytes_received(const char *laddr, int lport, const char *raddr, int rport);
+
+/* 1 when nothing is in flight on socket fd (ours, or borrowed from a
+   program): for a TCP connection, no handshake under way, every byte (and
+   FIN) either end has written received by the other (the other end found by
+   an exact lookup of the reversed four-tuple, whoever holds it), and the
+   other end exists (else a reset is on its way); with bytes awaiting a
+   delayed ACK, fd has room to write, so the ACK wakes nobody. A listener, a
+   closed TCP socket, a Unix socket: 1. A datagram inet socket or anything
+   unreadable: 0. */
+int socket_quiet(int fd);
 
 /* A Unix datagram socket bound at path. Returns the fd, or -1. */
 int unix_dgram_bind(const char *path);

@@ -174,7 +174,7 @@ int wait_exit(struct child *c, struct deadline dl)
 
 int wait_until(int (*cond)(void *), void *arg, struct deadline dl, int tick_ms)
 {
-	return wait_until_or_stuck(cond, arg, -1, tick_ms, dl, NULL, 0, NULL, 0) == 1;
+	return wait_until_or_stuck(cond, arg, -1, tick_ms, dl, NULL, NULL, 0) == 1;
 }
 
 int read_proc_file(const char *path, char *buf, size_t len)
@@ -220,7 +220,24 @@ int read_task_pstat(pid_t pid, pid_t tid, struct pstat *st)
 	return read_stat_file(path, st);
 }
 
-/* The system calls that block waiting for input, with the names reports use. */
+/* The system calls that block waiting for something another thread or
+   process, or the probe, has to give: input, a connection, a child's exit,
+   a signal, a futex wake, a semaphore, a message, a lock. With the names
+   reports use.
+
+   Not here, on purpose:
+   - nanosleep and clock_nanosleep wait for time alone: the thread acts again
+     when its sleep ends, on its own, so a program with a sleeping thread has
+     not settled (a "sleep(1); close(fd)" would be counted before the close).
+     A program whose thread sleeps in a loop for ever never settles; it did
+     not settle before threads were looked at either (a main thread in a
+     sleep loop was just as unsettled).
+   - io_uring_enter: its waits are done by kernel worker threads of the
+     process, whose states say nothing of what the program waits for, and no
+     solution of this homework needs it. Such a program is never settled.
+   Calls with a time limit (poll with a timeout, a timed futex) are here: they
+   wait for an event first; whether the limit makes them act later is the
+   stuck judgement's question (stuck.c), not settling's. */
 static const struct {
 	long nr;
 	const char *name;
@@ -230,6 +247,12 @@ static const struct {
 	{ SYS_accept, "accept" }, { SYS_accept4, "accept4" }, { SYS_ppoll, "ppoll" },
 	{ SYS_pselect6, "pselect" }, { SYS_epoll_pwait, "epoll_pwait" }, { SYS_waitid, "waitid" },
 	{ SYS_wait4, "wait" }, { SYS_rt_sigsuspend, "sigsuspend" }, { SYS_rt_sigtimedwait, "sigtimedwait" },
+	{ SYS_futex, "futex" }, { SYS_restart_syscall, "restart_syscall" }, { SYS_msgrcv, "msgrcv" },
+	{ SYS_semtimedop, "semtimedop" }, { SYS_mq_timedreceive, "mq_timedreceive" }, { SYS_flock, "flock" },
+	{ SYS_fcntl, "fcntl" }, /* asleep in fcntl: only F_SETLKW and F_OFD_SETLKW sleep */
+#ifdef SYS_semop
+	{ SYS_semop, "semop" },
+#endif
 #ifdef SYS_poll
 	{ SYS_poll, "poll" },
 #endif
@@ -260,28 +283,121 @@ int is_waiting_syscall(long nr)
 	return waiting_syscall_name(nr) != NULL;
 }
 
-/* 1 when pid is asleep in a waiting syscall (or gone). */
-static int process_waiting(pid_t pid, char state)
+/* Fills l for thread tid of process tgid; 0, or -1 when it cannot be read. */
+static int look_at_thread(pid_t tgid, pid_t tid, struct thread_look *l)
 {
-	if (state == 'Z' || state == 'X' || state == 'T' || state == 't')
-		return 1;
-	if (state != 'S')
+	char path[96], buf[512];
+	struct pstat st;
+	memset(l, 0, sizeof *l);
+	l->tgid = tgid;
+	l->tid = tid;
+	l->nr = -1;
+	if (read_task_pstat(tgid, tid, &st) < 0)
+		return -1;
+	l->state = st.state;
+	if (strchr("ZXTt", l->state))
 		return 0;
-	char path[64], buf[256];
-	snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
-	proc_look_begin(pid); /* the kernel checks at the read, not only at the open */
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+	snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)tgid, (int)tid);
+	proc_look_begin(tgid); /* the kernel checks at the read, not only at the open */
+	int got = read_proc_file(path, buf, sizeof buf);
 	proc_look_end();
-	if (fd < 0)
-		return 1; /* gone meanwhile */
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	char *end;
-	long nr = strtol(buf, &end, 10);
-	return end != buf && is_waiting_syscall(nr);
+	if (got < 0)
+		return -1;
+	char *s = buf, *end;
+	l->nr = strtol(s, &end, 10);
+	if (end == s)
+		l->nr = -1; /* "running" */
+	for (int i = 0; i < 6 && end != s; i++) {
+		s = end;
+		l->arg[i] = strtoull(s, &end, 0);
+	}
+	snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int)tgid, (int)tid);
+	unsigned long long waited;
+	if (read_proc_file(path, buf, sizeof buf) < 0 ||
+	    sscanf(buf, "%llu %llu %llu", &l->ran_ns, &waited, &l->runs) != 3)
+		return -1;
+	return 0;
+}
+
+struct thread_scan {
+	pid_t sid;
+	struct thread_look *v;
+	int n, doubt;
+};
+
+static void scan_process(pid_t pid, struct pstat *st, void *arg)
+{
+	struct thread_scan *s = arg;
+	if (s->doubt || (s->sid > 0 && st->session != s->sid))
+		return;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	if (!d) {
+		s->doubt = 1;
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d)) && !s->doubt) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (s->n == MAX_THREADS || look_at_thread(pid, (pid_t)atoi(e->d_name), &s->v[s->n]) < 0) {
+			s->doubt = 1;
+			break;
+		}
+		if (!strchr("SZXTt", s->v[s->n++].state))
+			s->doubt = 1; /* running, or in an uninterruptible wait: it may still act */
+	}
+	closedir(d);
+}
+
+int look_at_threads(pid_t sid, struct thread_look *v)
+{
+	struct thread_scan s = { sid, v, 0, 0 };
+	for_each_descendant(getpid(), scan_process, &s);
+	return s.doubt ? -1 : s.n;
+}
+
+int looks_unchanged(const struct thread_look *a, const struct thread_look *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (a[i].tid != b[i].tid || a[i].state != b[i].state || a[i].nr != b[i].nr ||
+		    memcmp(a[i].arg, b[i].arg, sizeof a[i].arg) || a[i].ran_ns != b[i].ran_ns ||
+		    a[i].runs != b[i].runs)
+			return 0;
+	return 1;
+}
+
+/* restart_syscall resumes a call with a time limit that a stop (SIGSTOP, then
+   SIGCONT) interrupted: poll, select or a futex wait with a timeout, or a
+   nanosleep. Its arguments in /proc stay those of the first call, but not its
+   number, so the kernel function it sleeps in (wchan) tells them apart: a
+   wait for an event counts as waiting, a sleep does not. Where wchan is not
+   shown ("0"), it counts as waiting: a stopped and continued server in
+   poll() with a timeout is far likelier than one in nanosleep(). */
+static int restarted_wait(const struct thread_look *l)
+{
+	char path[96], buf[128];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/wchan", (int)l->tgid, (int)l->tid);
+	proc_look_begin(l->tgid);
+	int got = read_proc_file(path, buf, sizeof buf);
+	proc_look_end();
+	if (got < 0 || strcmp(buf, "0") == 0)
+		return 1;
+	static const char *const events[] = { "poll", "select", "futex", "ep_poll" };
+	for (size_t i = 0; i < sizeof events / sizeof events[0]; i++)
+		if (strstr(buf, events[i]))
+			return 1;
+	return 0;
+}
+
+int thread_waiting(const struct thread_look *l)
+{
+	if (l->state != 'S')
+		return strchr("ZXTt", l->state) != NULL;
+	if (l->nr == SYS_restart_syscall)
+		return restarted_wait(l);
+	return is_waiting_syscall(l->nr);
 }
 
 /* Calls fn(pid, pstat, arg) for every process on the machine. */
@@ -340,23 +456,25 @@ struct settle_scan {
 	int busy;
 };
 
-static void settle_visit(pid_t pid, struct pstat *st, void *arg)
-{
-	struct settle_scan *s = arg;
-	if (st->session == s->sid && !process_waiting(pid, st->state))
-		s->busy = 1;
-}
-
 static int settled(void *arg)
 {
+	static struct thread_look first[MAX_THREADS], second[MAX_THREADS];
 	struct child *c = arg;
 	if (!c->running)
 		return 1;
-	/* Writing to its stdin wakes a reader before write() returns, so a process
-	   seen asleep here has consumed what it could, or waits on something else. */
-	struct settle_scan s = { c->pid, 0 };
-	for_each_descendant(getpid(), settle_visit, &s);
-	return !s.busy;
+	/* Writing to its stdin wakes a reader before write() returns, so a thread
+	   seen asleep here has consumed what it could, or waits on something else.
+	   Every thread counts: a detached worker still closing a connection is as
+	   busy as a process. The second look makes the moment certain: a thread
+	   that woke another, or started one, between the looks at both would
+	   otherwise pass for asleep. */
+	int n = look_at_threads(c->pid, first);
+	if (n < 0)
+		return 0;
+	for (int i = 0; i < n; i++)
+		if (!thread_waiting(&first[i]))
+			return 0;
+	return look_at_threads(c->pid, second) == n && looks_unchanged(first, second, n);
 }
 
 static void stopped_visit(pid_t pid, struct pstat *st, void *arg)

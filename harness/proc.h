@@ -85,9 +85,12 @@ int wait_exit(struct child *c, struct deadline dl);
    every tick_ms, or the deadline passes. 1 held, 0 deadline. */
 int wait_until(int (*cond)(void *), void *arg, struct deadline dl, int tick_ms);
 
-/* Waits until every process in the child's session is asleep in a blocking
-   read-type system call (accept, read, recv, poll, ...) or gone: it will do
-   nothing more until it is sent something. 1 settled, 0 deadline. */
+/* Waits until every thread of every process in the child's session is
+   asleep in a call that waits for something other threads or processes, or
+   the probe, must give it (accept, read, recv, poll, a futex, ...; see
+   thread_waiting), or stopped, or gone, as two looks with no thread running
+   between them show: it will do nothing more until it is sent something.
+   1 settled, 0 deadline. */
 int wait_settled(struct child *c, struct deadline dl);
 
 /* Stops (on) or continues (off) every process of the child's session; on
@@ -141,10 +144,37 @@ int read_proc_file(const char *path, char *buf, size_t len);
    probe is their subreaper. Cheaper than a scan of all of /proc. */
 void for_each_descendant(pid_t root, void (*fn)(pid_t, struct pstat *, void *), void *arg);
 
-/* 1 when syscall number nr blocks waiting for input (read, accept, poll, ...). */
+/* 1 when syscall number nr blocks waiting for input or for another thread
+   or process (read, accept, poll, futex, semop, ...); not for a sleep. */
 int is_waiting_syscall(long nr);
 
 /* The name of such a system call ("accept"), or NULL for any other. */
 const char *waiting_syscall_name(long nr);
+
+/* One look at one thread (/proc/PID/task/TID/{stat,syscall,schedstat}). */
+struct thread_look {
+	pid_t tgid, tid;
+	char state;                      /* R, S, D, T, t, Z, X */
+	long nr;                         /* system call it sleeps in; -1 running */
+	unsigned long long arg[6];       /* its arguments */
+	unsigned long long ran_ns, runs; /* schedstat: any run changes them */
+};
+
+#define MAX_THREADS 1024
+
+/* Looks at every thread of every descendant of the probe, or only of those
+   in session sid when sid > 0, into v (MAX_THREADS entries). The count, or
+   -1 as soon as one is neither asleep ('S'), stopped nor a zombie, or cannot
+   be read, or there are more than MAX_THREADS. */
+int look_at_threads(pid_t sid, struct thread_look *v);
+
+/* 1 when two looks of n threads saw the same threads in the same calls with
+   the same arguments, none of them having run in between: at a moment
+   between the looks all of them were asleep at once. */
+int looks_unchanged(const struct thread_look *a, const struct thread_look *b, int n);
+
+/* 1 when a thread asleep ('S') waits in the sense of wait_settled: in a
+   waiting call, or in restart_syscall resuming one (see proc.c). */
+int thread_waiting(const struct thread_look *l);
 
 #endif

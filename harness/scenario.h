@@ -49,12 +49,16 @@ int ctx_error(struct probe_ctx *ctx, const char *fmt, ...) __attribute__((format
 #define FAST_FAIL_MS 250
 int program_budget(struct probe_ctx *ctx, const char *key, int dflt);
 
+/* Waits until c exits (1), or the deadline passes (0), or the case's
+   processes are stuck (-1, what filled; stuck.h). */
+int wait_exit_or_stuck(struct child *c, struct deadline dl, char *what, size_t len);
+
 /* Waits until prog exits, or the deadline passes, or it is stuck
-   (stuck.h; quiet_net: the probe has sent it nothing over the network).
+   (stuck.h).
    Otherwise records a timeout: "LEAD: still running after N ms", or
    "LEAD: it waits in accept(), for input that never comes (it had N ms)".
    Returns 1 when it exited. */
-int expect_exit(struct probe_ctx *ctx, struct child *prog, struct deadline dl, int quiet_net, const char *lead);
+int expect_exit(struct probe_ctx *ctx, struct child *prog, struct deadline dl, const char *lead);
 
 /* Param accessors with defaults. */
 int param_int(struct probe_ctx *ctx, const char *key, int dflt);

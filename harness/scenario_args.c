@@ -94,7 +94,7 @@ static int bad_args(struct probe_ctx *ctx, json_t *obs)
 		   nothing coming, and would run out the deadline for nothing. */
 		char lead[600];
 		snprintf(lead, sizeof lead, "with arguments \"%.511s\" it did not exit", shown[r]);
-		expect_exit(ctx, progs[r], dl, 1, lead);
+		expect_exit(ctx, progs[r], dl, lead);
 		child_drain(progs[r]);
 		json_array_append_new(runs, json_pack("{s:s, s:s, s:s}", "args", shown[r], "exit",
 						      child_exit_class(progs[r]), "stderr",

@@ -92,10 +92,15 @@ static int exited(void *arg)
 	return !((struct child *)arg)->running;
 }
 
-int expect_exit(struct probe_ctx *ctx, struct child *prog, struct deadline dl, int quiet_net, const char *lead)
+int wait_exit_or_stuck(struct child *c, struct deadline dl, char *what, size_t len)
+{
+	return wait_until_or_stuck(exited, c, -1, 1, dl, c, what, len);
+}
+
+int expect_exit(struct probe_ctx *ctx, struct child *prog, struct deadline dl, const char *lead)
 {
 	char what[96];
-	int ended = wait_until_or_stuck(exited, prog, -1, 1, dl, prog, quiet_net, what, sizeof what);
+	int ended = wait_exit_or_stuck(prog, dl, what, sizeof what);
 	if (ended < 0)
 		ctx_timeout(ctx, "%s: it waits in %s, for input that never comes (it had %d ms)", lead, what,
 			    dl.budget_ms);
@@ -189,7 +194,7 @@ const char *wait_tcp_listening(struct probe_ctx *ctx, struct child *c, const cha
 	char what[96];
 	int budget = ready_budget(ctx, c);
 	*ok = 0;
-	int r = wait_until_or_stuck(listening_or_gone, &l, -1, 1, deadline_in(budget), judged(c), 1, what,
+	int r = wait_until_or_stuck(listening_or_gone, &l, -1, 1, deadline_in(budget), judged(c), what,
 				    sizeof what);
 	if (r == 0) {
 		snprintf(fact, sizeof fact, "never (still running after %d ms)", budget);
@@ -282,7 +287,7 @@ int wait_unix_bound(struct probe_ctx *ctx, struct child *c, const char *path, co
 	   the file appearing and the socket accepting (bind is not atomic). */
 	struct bound b = { c, path, -1, in };
 	char what[96];
-	int r = wait_until_or_stuck(bound_or_gone, &b, in, 5, dl, judged(c), 1, what, sizeof what);
+	int r = wait_until_or_stuck(bound_or_gone, &b, in, 5, dl, judged(c), what, sizeof what);
 	close(in);
 	if (b.fd >= 0) {
 		*fact = "bound";

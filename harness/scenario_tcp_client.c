@@ -84,7 +84,7 @@ static int run_steps(struct probe_ctx *ctx, struct child *prog, int conn, int po
 		} else if (json_is_true(json_object_get(step, "close"))) {
 			shutdown(conn, SHUT_RDWR);
 			transcript_note(ctx->tr, "probe", "eof", "the server closes the connection");
-			expect_exit(ctx, prog, deadline_in(program_budget(ctx, "exit_ms", EXIT_MS)), 0,
+			expect_exit(ctx, prog, deadline_in(program_budget(ctx, "exit_ms", EXIT_MS)),
 				    "the client did not exit when the server closed");
 			continue;
 		} else {
@@ -124,7 +124,7 @@ static int scripted(struct probe_ctx *ctx, json_t *obs)
 	/* The probe has sent the client nothing yet: stuck, it will not connect later. */
 	char what[96];
 	struct connecting w = { prog, lfd, 0 };
-	int r = wait_until_or_stuck(connected_or_gone, &w, lfd, 1, deadline_in(budget), prog, 1, what, sizeof what);
+	int r = wait_until_or_stuck(connected_or_gone, &w, lfd, 1, deadline_in(budget), prog, what, sizeof what);
 	if (w.pending)
 		conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (conn < 0) {
@@ -212,7 +212,7 @@ static int against(struct probe_ctx *ctx, json_t *obs, const char *server)
 		wait_settled(prog, deadline_in(program_budget(ctx, "settle_ms", SETTLE_MS)));
 	}
 	child_close_stdin(prog);
-	expect_exit(ctx, prog, deadline_in(program_budget(ctx, "exit_ms", EXIT_MS)), 0,
+	expect_exit(ctx, prog, deadline_in(program_budget(ctx, "exit_ms", EXIT_MS)),
 		    "the client did not exit at the end of its input");
 	child_drain(prog);
 	json_object_set_new(obs, "stdout", bytes_json(prog->out.data, prog->out.len, prog->out.dropped));

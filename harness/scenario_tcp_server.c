@@ -23,6 +23,7 @@
 #include "logmatch.h"
 #include "net.h"
 #include "scenario.h"
+#include "stuck.h"
 
 struct server_run {
 	struct probe_ctx *ctx;
@@ -32,6 +33,40 @@ struct server_run {
 	json_t *replies; /* one per connection that was not abandoned */
 	json_t *ports;   /* the client port of each connection, for log lines */
 };
+
+struct reading {
+	int fd, end;
+	struct bytes *got;
+};
+
+static int reply_ended(void *arg)
+{
+	struct reading *rd = arg;
+	rd->end = read_available(rd->fd, rd->got);
+	return rd->end != 0;
+}
+
+/* Reads fd into got until the server closes it (1) or resets it (-1), the
+   deadline passes (0), or the server is stuck (-2, what filled): then it
+   will neither write nor close before the deadline, and the probe, waiting,
+   will not write to it either. */
+static int read_reply(struct server_run *r, int fd, struct bytes *got, struct deadline dl, char *what, size_t len)
+{
+	struct reading rd = { fd, 0, got };
+	int w = wait_until_or_stuck(reply_ended, &rd, fd, 1, dl, r->prog, what, len);
+	return w == 1 ? rd.end : w == 0 ? 0 : -2;
+}
+
+/* The reason for a connection that got no end: its deadline ran out, or the
+   server is stuck (end -2, waiting in what). */
+static void no_end(struct probe_ctx *ctx, int end, const char *which, int budget, const char *what)
+{
+	if (end == -2)
+		ctx_timeout(ctx, "the server neither closed nor reset %s: it waits in %s, for input that never comes "
+			    "(it had %d ms)", which, what, budget);
+	else
+		ctx_timeout(ctx, "the server neither closed nor reset %s within %d ms", which, budget);
+}
 
 /* One client: connect, send payload, read until the server closes. */
 static json_t *exchange(struct server_run *r, const struct bytes *payload, int *client_port)
@@ -54,18 +89,20 @@ static json_t *exchange(struct server_run *r, const struct bytes *payload, int *
 		transcript_bytes(ctx->tr, "probe", "send", payload->data, payload->len);
 	}
 	struct bytes got;
+	char what[96], which[32];
 	bytes_init(&got, OUTPUT_CAP);
-	int end = read_to_eof(fd, &got, dl);
+	int end = read_reply(r, fd, &got, dl, what, sizeof what);
 	transcript_bytes(ctx->tr, "program", "recv", got.data, got.len);
-	const char *how = end == 1 ? "eof" : end == 0 ? "no end within the deadline" : "reset";
+	/* Stuck, the server would have given the same bytes and no end by the deadline. */
+	const char *how = end == 1 ? "eof" : end == 0 || end == -2 ? "no end within the deadline" : "reset";
 	transcript_note(ctx->tr, "program", "eof", "%s", how);
 	/* A server that closes with unread input sends a reset instead of a FIN:
 	   either way it closed, which is what is compared. */
-	if (end != 0)
+	if (end == -1 || end == 1)
 		how = "closed";
-	if (end == 0)
-		ctx_timeout(ctx, "the server neither closed nor reset connection %d within %d ms",
-			    (int)json_array_size(r->replies) + 1, budget);
+	snprintf(which, sizeof which, "connection %d", (int)json_array_size(r->replies) + 1);
+	if (end == 0 || end == -2)
+		no_end(ctx, end, which, budget, what);
 	json_t *j = bytes_json(got.data, got.len, got.dropped);
 	json_object_set_new(j, "end", json_string(how));
 	bytes_free(&got);
@@ -182,10 +219,12 @@ static json_t *burst(struct server_run *r, int k)
 	transcript_note(ctx->tr, "probe", "connect", "%d connections at once", k);
 	for (int i = 0; i < k; i++) {
 		struct bytes got;
+		char what[96], which[48];
 		bytes_init(&got, OUTPUT_CAP);
-		int end = fds[i] < 0 ? -1 : read_to_eof(fds[i], &got, dl);
-		if (end == 0)
-			ctx_timeout(ctx, "connection %d of the burst got no end within %d ms", i + 1, IO_MS);
+		int end = fds[i] < 0 ? -1 : read_reply(r, fds[i], &got, dl, what, sizeof what);
+		snprintf(which, sizeof which, "connection %d of the burst", i + 1);
+		if (end == 0 || end == -2)
+			no_end(ctx, end, which, IO_MS, what);
 		transcript_bytes(ctx->tr, "program", "recv", got.data, got.len);
 		items[i] = bytes_json(got.data, got.len, got.dropped);
 		bytes_free(&got);
@@ -227,10 +266,18 @@ static int time_wait_seen(void *arg)
 static void restart(struct server_run *r, json_t *obs)
 {
 	struct probe_ctx *ctx = r->ctx;
-	if (!wait_until(time_wait_seen, &r->port, deadline_in(IO_MS), 1))
+	struct deadline dl = deadline_in(IO_MS);
+	char what[96];
+	int seen = wait_until_or_stuck(time_wait_seen, &r->port, -1, 1, dl, r->prog, what, sizeof what);
+	/* Stuck, the server closes nothing more; a connection it has closed
+	   already reaches TIME_WAIT without it. */
+	if (seen < 0 && count_on_local_port(r->port, 1u << TCP_STATE_FIN_WAIT1 | 1u << TCP_STATE_FIN_WAIT2 |
+								1u << TCP_STATE_CLOSING))
+		seen = wait_until(time_wait_seen, &r->port, dl, 1);
+	if (seen != 1)
 		transcript_note(ctx->tr, "probe", "note", "no TIME_WAIT socket on port %d", r->port);
 	child_signal(r->prog, SIGTERM);
-	if (!wait_exit(r->prog, deadline_in(EXIT_MS))) {
+	if (wait_exit_or_stuck(r->prog, deadline_in(EXIT_MS), what, sizeof what) != 1) {
 		child_signal(r->prog, SIGKILL);
 		wait_exit(r->prog, deadline_in(EXIT_MS));
 	}

@@ -61,7 +61,7 @@ static int unix_server(struct probe_ctx *ctx, json_t *obs)
 			transcript_bytes(ctx->tr, "probe", "send", payload.data, payload.len);
 		}
 		close(fd);
-		expect_exit(ctx, prog, deadline_in(program_budget(ctx, "exit_ms", EXIT_MS)), 0,
+		expect_exit(ctx, prog, deadline_in(program_budget(ctx, "exit_ms", EXIT_MS)),
 			    "it did not exit after receiving the datagram");
 	}
 	bytes_free(&payload);
@@ -120,13 +120,20 @@ static int unix_send(struct probe_ctx *ctx, json_t *obs)
 		return -1;
 	}
 	/* Nothing is sent to the sender: asleep for ever, it has its answer. */
-	expect_exit(ctx, prog, deadline_in(program_budget(ctx, "exit_ms", EXIT_MS)), 1, "it did not exit");
+	expect_exit(ctx, prog, deadline_in(program_budget(ctx, "exit_ms", EXIT_MS)), "it did not exit");
 	if (srv >= 0) {
 		json_object_set_new(obs, "datagrams", drain_datagrams(ctx, srv));
 		close(srv);
 	} else if (strcmp(server, "reference") == 0) {
-		if (!wait_exit(peer, deadline_in(program_budget(ctx, "io_ms", IO_MS))))
-			ctx_timeout(ctx, "the reference unix_d_server received nothing within %d ms", IO_MS);
+		/* The program has ended: a server still waiting gets nothing more. */
+		char what[96];
+		int budget = program_budget(ctx, "io_ms", IO_MS);
+		int r = wait_exit_or_stuck(peer, deadline_in(budget), what, sizeof what);
+		if (r < 0)
+			ctx_timeout(ctx, "the reference unix_d_server received nothing: it waits in %s (it had %d ms)",
+				    what, budget);
+		else if (!r)
+			ctx_timeout(ctx, "the reference unix_d_server received nothing within %d ms", budget);
 		child_drain(peer);
 		json_object_set_new(obs, "server_stdout",
 				    bytes_json(peer->out.data, peer->out.len, peer->out.dropped));

@@ -13,14 +13,19 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PROGRAMS = ["unix_d_server", "unix_d_send", "tcp_qq_srver", "tcp_client", "tcp_echo_serverSR"]
+# correct submissions written differently from the reference (tests/submissions/): each must
+# get full marks, every time
+CORRECT_VARIANTS = ["variant_fork", "variant_sr", "variant_threads", "variant_prefork", "variant_pool"]
 # the points of every case in cases/*.json: full marks
 TOTAL_POINTS = sum(c["points"] for f in (ROOT / "cases").glob("*.json") for c in json.loads(f.read_text())["cases"])
 
 
-def run_grader(*args, timeout=300):
-    """Runs grader.py with this interpreter; returns the CompletedProcess."""
+def run_grader(*args, timeout=300, env=None):
+    """Runs grader.py with this interpreter (and os.environ updated with ENV); returns the
+    CompletedProcess."""
     return subprocess.run([sys.executable, str(ROOT / "grader.py"), *map(str, args)],
-                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                          env=dict(os.environ, **(env or {})))
 
 
 def grade_json(submission, tmp_path, *extra):
@@ -29,6 +34,22 @@ def grade_json(submission, tmp_path, *extra):
     proc = run_grader(submission, "--results", out, *extra)
     assert proc.returncode in (0, 1), proc.stderr
     return proc, json.loads(out.read_text())
+
+
+def build_mutant(mutant, folder):
+    """FOLDER made a copy of the reference with MUTANT's edits applied to its program (a
+    mutant of tests/mutants.json or tests/slow_bugs.json). Returns FOLDER."""
+    folder.mkdir()
+    for src in (ROOT / "reference").glob("*.c"):
+        shutil.copy(src, folder)
+    path = folder / f"{mutant['program']}.c"
+    text = path.read_text()
+    for e in mutant["edits"]:
+        assert text.count(e["find"]) == 1, f"{mutant['name']}: find text not there exactly once"
+        text = text.replace(e["find"], e["replace"])
+    path.write_text(text)
+    return folder
+
 
 
 def scores_by_program(results):

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from conftest import (NOBODY, PROGRAMS, processes_named, ROOT, TOTAL_POINTS, readable_copy, run_grader, run_grader_copy,
-                      scores_by_program)
+from conftest import (CORRECT_VARIANTS, NOBODY, PROGRAMS, ROOT, TOTAL_POINTS, processes_named, readable_copy,
+                      run_grader, run_grader_copy, scores_by_program)
 
 FIXTURES = ROOT / "tests" / "fixtures" / "hostile"
 BOUND_S = 60  # generous: a hung program costs one full wait, then fast-fails
@@ -156,7 +156,7 @@ def test_levels_that_would_be_weak_as_root_are_refused(level, why):
     assert len(lines) == 1 and f"isolation level {level} is not available here" in lines[0] and why in lines[0]
 
 
-@pytest.mark.parametrize("submission", ["reference", "variant_fork", "variant_sr"])
+@pytest.mark.parametrize("submission", ["reference", *CORRECT_VARIANTS])
 @pytest.mark.parametrize("level", [1, 2, 3, 4])
 def test_correct_submissions_full_marks_at_every_level(tmp_path, level, submission, private_grader,
                                                        nobody_grader):

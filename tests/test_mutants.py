@@ -7,11 +7,10 @@ with ONE realistic student bug; grading it must fail exactly the cases in its
 """
 import json
 import pathlib
-import shutil
 
 import pytest
 
-from conftest import PROGRAMS, failed_ids, run_grader, scores_by_program  # run_grader: 300 s timeout
+from conftest import CORRECT_VARIANTS, PROGRAMS, build_mutant, failed_ids, run_grader, scores_by_program  # run_grader: 300 s timeout
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MUTANTS = json.loads((ROOT / "tests" / "mutants.json").read_text())
@@ -46,19 +45,6 @@ def grade_json(folder, tmp_path):
     proc = run_grader(folder, "--results", out)
     assert out.is_file(), f"grader exit {proc.returncode}, no results.json:\n{proc.stdout}{proc.stderr}"
     return proc, json.loads(out.read_text())
-
-
-def build_mutant(mutant, folder):
-    folder.mkdir()
-    for src in (ROOT / "reference").glob("*.c"):
-        shutil.copy(src, folder)
-    path = folder / f"{mutant['program']}.c"
-    text = path.read_text()
-    for e in mutant["edits"]:
-        assert text.count(e["find"]) == 1, f"{mutant['name']}: find text not there exactly once"
-        text = text.replace(e["find"], e["replace"])
-    path.write_text(text)
-    return folder
 
 
 def test_mutant_table_is_sane():
@@ -105,7 +91,7 @@ def test_reference_full_marks_twice(tmp_path):
     assert runs[0] == runs[1]
 
 
-@pytest.mark.parametrize("variant", ["variant_fork", "variant_sr"])
+@pytest.mark.parametrize("variant", CORRECT_VARIANTS)
 def test_variants_full_marks(variant, tmp_path):
     folder = SUBMISSIONS / variant
     missing = [p for p in PROGRAMS if not (folder / f"{p}.c").is_file()]

@@ -5,6 +5,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -380,6 +383,134 @@ static void test_settled(void)
 	release(&c);
 }
 
+/* Fixture programs, run as this test's own binary with the fixture's name:
+   each reads lines on stdin in its main thread, beside a thread of its own. */
+static void *slow_worker(void *arg)
+{
+	(void)arg;
+	struct timespec t = { 0, 100 * 1000 * 1000 };
+	nanosleep(&t, NULL); /* a slow student: the close comes a little later */
+	(void)!write(1, "done\n", 5);
+	return NULL;
+}
+
+static void *spinning(void *arg)
+{
+	(void)arg;
+	for (volatile unsigned long i = 0;; i++)
+		;
+	return NULL;
+}
+
+static void *sleeping(void *arg)
+{
+	(void)arg;
+	for (;;)
+		sleep(60);
+	return NULL;
+}
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t never = PTHREAD_COND_INITIALIZER;
+
+static void *waiting_on_a_condition(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&lock);
+	for (;;)
+		pthread_cond_wait(&never, &lock);
+	return NULL;
+}
+
+static int run_fixture(const char *name)
+{
+	pthread_t t;
+	char line[64];
+	if (strcmp(name, "detached") == 0) {
+		/* every line starts a detached worker that answers 100 ms later */
+		while (read(0, line, sizeof line) > 0) {
+			pthread_attr_t a;
+			pthread_attr_init(&a);
+			pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+			pthread_create(&t, &a, slow_worker, NULL);
+		}
+		return 0;
+	}
+	if (strcmp(name, "poll") == 0) {
+		struct pollfd p = { 0, POLLIN, 0 };
+		for (;;)
+			poll(&p, 1, 60000); /* a timeout: stopped and continued, restart_syscall */
+	}
+	void *(*body)(void *) = strcmp(name, "spinning") == 0 ? spinning
+				: strcmp(name, "sleeping") == 0 ? sleeping
+								: waiting_on_a_condition;
+	pthread_create(&t, NULL, body, NULL);
+	while (read(0, line, sizeof line) > 0)
+		;
+	return 0;
+}
+
+/* Starts this binary as fixture name, stdin a pipe. */
+static void start_fixture(struct child *c, const char *name)
+{
+	static char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	self[n > 0 ? n : 0] = '\0';
+	char *argv[] = { self, (char *)name, NULL };
+	CHECK_INT(child_start(c, "program", argv, 1, NULL, err, sizeof err), 0);
+}
+
+/* Settling looks at every thread. */
+static void test_settled_threads(void)
+{
+	struct child c;
+	/* a thread waiting on a condition, the main one in read: settled */
+	begin();
+	start_fixture(&c, "condition");
+	CHECK_INT(wait_settled(&c, deadline_in(2000)), 1);
+	end();
+	release(&c);
+
+	/* a spinning thread, or one asleep in nanosleep, beside the reader: never */
+	const char *busy[] = { "spinning", "sleeping" };
+	for (size_t i = 0; i < 2; i++) {
+		begin();
+		start_fixture(&c, busy[i]);
+		CHECK_INT(wait_settled(&c, deadline_in(300)), 0);
+		end();
+		release(&c);
+	}
+
+	/* a detached worker still at work: settled only once it has answered */
+	begin();
+	start_fixture(&c, "detached");
+	CHECK_INT(wait_settled(&c, deadline_in(2000)), 1);
+	CHECK_INT(child_write_stdin(&c, "go\n", 3), 3);
+	CHECK_INT(wait_settled(&c, deadline_in(2000)), 1);
+	CHECK(c.out.len == 5 && memcmp(c.out.data, "done\n", 5) == 0);
+	end();
+	release(&c);
+
+	/* stopped and continued in poll() with a timeout: in restart_syscall,
+	   waiting still */
+	begin();
+	start_fixture(&c, "poll");
+	CHECK_INT(wait_settled(&c, deadline_in(2000)), 1);
+	CHECK_INT(child_freeze(&c, 1, deadline_in(2000)), 1);
+	CHECK_INT(child_freeze(&c, 0, deadline_in(2000)), 1);
+	struct pstat st;
+	char path[64], buf[64];
+	snprintf(path, sizeof path, "/proc/%d/syscall", (int)c.pid);
+	for (struct deadline dl = deadline_in(2000); !deadline_passed(dl);)
+		if (read_pstat(c.pid, &st) == 0 && st.state == 'S' && read_proc_file(path, buf, sizeof buf) > 0)
+			break;
+	CHECK_INT(atoi(buf), SYS_restart_syscall);
+	CHECK_INT(wait_settled(&c, deadline_in(2000)), 1);
+	end();
+	release(&c);
+	CHECK(no_children_left());
+}
+
 static void test_process_info(void)
 {
 	int n = count_fds(getpid());
@@ -406,6 +537,9 @@ static void test_process_info(void)
 	CHECK_INT(is_waiting_syscall(SYS_write), 0);
 	CHECK_INT(is_waiting_syscall(SYS_connect), 0);
 	CHECK_INT(is_waiting_syscall(SYS_nanosleep), 0);
+	CHECK_INT(is_waiting_syscall(SYS_clock_nanosleep), 0);
+	CHECK_INT(is_waiting_syscall(SYS_futex), 1);
+	CHECK_INT(is_waiting_syscall(SYS_restart_syscall), 1);
 	CHECK_INT(is_waiting_syscall(-1), 0);
 
 	CHECK_STR(signal_name(SIGPIPE), "SIGPIPE");
@@ -413,8 +547,10 @@ static void test_process_info(void)
 	CHECK_STR(signal_name(SIGKILL), "SIGKILL");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc > 1)
+		return run_fixture(argv[1]);
 	prctl(PR_SET_CHILD_SUBREAPER, 1); /* as the probe: orphans of a case become ours */
 	signal(SIGPIPE, SIG_IGN);         /* as the probe */
 	signal(SIGALRM, watchdog);
@@ -428,5 +564,6 @@ int main(void)
 	test_flood();
 	test_escaped_grandchild();
 	test_settled();
+	test_settled_threads();
 	return check_summary();
 }

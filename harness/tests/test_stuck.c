@@ -4,7 +4,9 @@
    pipe that they are about to block, and the test then waits until /proc
    shows them asleep in the expected call. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sem.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -71,24 +74,18 @@ static int fixture_asleep(void *arg)
 	return rp && rp[2] == 'S';
 }
 
-static int stuck_quiet(void *arg)
+static int stuck(void *arg)
 {
 	char *what = arg;
-	return processes_stuck(1, kid, what, 96);
-}
-
-static int stuck_noisy(void *arg)
-{
-	char *what = arg;
-	return processes_stuck(0, kid, what, 96);
+	return processes_stuck(kid, what, 96);
 }
 
 /* Asks n times, as fast as it can: a fixture that must never be judged stuck. */
-static int never_stuck(int quiet_net, int n)
+static int never_stuck(int n)
 {
 	char what[96];
 	for (int i = 0; i < n; i++)
-		if (processes_stuck(quiet_net, kid, what, sizeof what))
+		if (processes_stuck(kid, what, sizeof what))
 			return 0;
 	return 1;
 }
@@ -152,6 +149,111 @@ static void in_pause_with_timer(void)
 	pause();
 }
 
+/* A connection under way for ever: the listener's accept queue is full (one
+   connection, backlog 0), so the kernel drops the second SYN and retries it,
+   with nobody to accept; meanwhile the fixture waits in pause(). A packet is
+   always about to be sent: never stuck, however long it stays so. */
+static void connect_and_pause(int twice)
+{
+	int l = listener(0), one = socket(AF_INET, SOCK_STREAM, 0), two = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	if (listen(l, 0) < 0 || getsockname(l, (struct sockaddr *)&sa, &len) < 0 ||
+	    connect(one, (struct sockaddr *)&sa, len) < 0)
+		_exit(9);
+	if (twice)
+		(void)!connect(two, (struct sockaddr *)&sa, len);
+	said_ready();
+	pause();
+}
+
+static void in_pause_with_a_connect_under_way(void)
+{
+	connect_and_pause(1);
+}
+
+/* The first connection alone: established, waiting in the accept queue,
+   nothing on its way. */
+static void in_pause_with_a_connection_queued(void)
+{
+	connect_and_pause(0);
+}
+
+static int word; /* a futex word nobody changes */
+
+static void *wait_on_word(void *arg)
+{
+	struct timespec *timeout = arg;
+	syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, timeout, NULL, 0);
+	return NULL;
+}
+
+/* A main thread joining a thread that waits on a futex: both for ever. */
+static void joining_a_futex_waiter(void)
+{
+	pthread_t t;
+	pthread_create(&t, NULL, wait_on_word, NULL);
+	said_ready();
+	pthread_join(t, NULL);
+}
+
+/* The same, but the waiter has a timeout: it will end, and the join with it. */
+static void joining_a_timed_futex_waiter(void)
+{
+	static struct timespec minute = { 60, 0 };
+	pthread_t t;
+	pthread_create(&t, NULL, wait_on_word, &minute);
+	said_ready();
+	pthread_join(t, NULL);
+}
+
+/* A worker thread in accept(), the main thread in a condition wait. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t never = PTHREAD_COND_INITIALIZER;
+
+static void *accepting(void *arg)
+{
+	int fd = listener(0);
+	(void)arg;
+	accept(fd, NULL, NULL);
+	return NULL;
+}
+
+static void cond_wait_beside_an_acceptor(void)
+{
+	pthread_t t;
+	pthread_create(&t, NULL, accepting, NULL);
+	said_ready();
+	pthread_mutex_lock(&lock);
+	for (;;)
+		pthread_cond_wait(&never, &lock);
+}
+
+/* A worker thread in accept(), the main thread asleep in nanosleep(): it will
+   wake on its own. */
+static void sleeping_beside_an_acceptor(void)
+{
+	pthread_t t;
+	pthread_create(&t, NULL, accepting, NULL);
+	said_ready();
+	sleep(60);
+}
+
+/* Two processes waiting on a System V semaphore nobody will raise. */
+static void in_semop(void)
+{
+	int id = semget(IPC_PRIVATE, 1, 0600);
+	struct sembuf down = { 0, -1, 0 };
+	if (id < 0)
+		_exit(9);
+	if (fork() == 0) {
+		semop(id, &down, 1);
+		_exit(0);
+	}
+	said_ready();
+	semop(id, &down, 1);
+}
+
 static void spin(void)
 {
 	said_ready();
@@ -206,31 +308,84 @@ static void ping_pong(void)
 
 static void test_endless_waits(void)
 {
+	/* every thread counts, and the report names the first of the process */
+	static const struct {
+		void (*body)(void);
+		const char *what;
+	} endless[] = {
+		{ in_accept, "accept() on a network socket" },
+		{ in_read_pipe, "read() on a pipe" },
+		{ in_poll_forever, "poll()" },
+		{ in_pause_beside_a_zombie, "pause()" },
+		{ joining_a_futex_waiter, "futex()" },
+		{ cond_wait_beside_an_acceptor, "futex()" },
+		{ in_pause_with_a_connection_queued, "pause()" },
+		{ in_semop, "semtimedop()" }, /* glibc's semop() */
+	};
 	char what[96];
-	fixture(in_accept);
-	CHECK(wait_until(stuck_quiet, what, deadline_in(5000), 1));
-	CHECK_STR(what, "accept() on a network socket");
-	CHECK(never_stuck(0, 50)); /* a packet might still be on its way */
-	kill_fixture();
-
 	if (pipe(stdin_pipe) < 0)
 		abort();
-	fixture(in_read_pipe);
-	close(stdin_pipe[0]);
-	CHECK(wait_until(stuck_noisy, what, deadline_in(5000), 1));
-	CHECK_STR(what, "read() on a pipe");
-	kill_fixture();
+	for (size_t i = 0; i < sizeof endless / sizeof endless[0]; i++) {
+		fixture(endless[i].body);
+		if (endless[i].body == in_read_pipe)
+			close(stdin_pipe[0]);
+		CHECK(wait_until(stuck, what, deadline_in(5000), 1));
+		CHECK_STR(what, endless[i].what);
+		kill(-kid, SIGKILL); /* its children too: the group */
+		kill_fixture();
+	}
 	close(stdin_pipe[1]);
+}
 
-	fixture(in_poll_forever);
-	CHECK(wait_until(stuck_quiet, what, deadline_in(5000), 1));
-	CHECK_STR(what, "poll()");
-	CHECK(never_stuck(0, 50)); /* its descriptors are unknown */
+/* Every thread of the fixture asleep in some call but the one it said it was
+   ready from: /proc/PID/task/TID/stat of each. */
+static int all_threads_asleep(void *arg)
+{
+	(void)arg;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task", (int)kid);
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	int asleep = 1, n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			struct pstat st;
+			n++;
+			asleep &= read_task_pstat(kid, (pid_t)atoi(e->d_name), &st) == 0 && st.state == 'S';
+		}
+	closedir(d);
+	return asleep && n > 1;
+}
+
+/* Threads that will act on their own: a timed futex wait, a sleep; and a
+   connection under way. */
+static void test_threads_that_will_act(void)
+{
+	void (*bodies[])(void) = { joining_a_timed_futex_waiter, sleeping_beside_an_acceptor };
+	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		fixture(bodies[i]);
+		CHECK(wait_until(all_threads_asleep, NULL, deadline_in(5000), 1));
+		CHECK(never_stuck(50));
+		kill_fixture();
+	}
+	fixture(in_pause_with_a_connect_under_way);
+	CHECK(wait_until(fixture_asleep, NULL, deadline_in(5000), 1));
+	CHECK(never_stuck(200));
 	kill_fixture();
+}
 
-	fixture(in_pause_beside_a_zombie);
-	CHECK(wait_until(stuck_noisy, what, deadline_in(5000), 1));
-	CHECK_STR(what, "pause()");
+/* A process stopped and continued in poll() with a timeout sleeps in
+   restart_syscall: it will time out, so it is never stuck. */
+static void test_restarted_poll(void)
+{
+	fixture(in_poll_with_timeout);
+	CHECK(wait_until(fixture_asleep, NULL, deadline_in(5000), 1));
+	kill(kid, SIGSTOP);
+	kill(kid, SIGCONT);
+	CHECK(wait_until(fixture_asleep, NULL, deadline_in(5000), 1));
+	CHECK(never_stuck(50));
 	kill_fixture();
 }
 
@@ -240,7 +395,7 @@ static void test_waits_that_end(void)
 	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
 		fixture(bodies[i]);
 		CHECK(wait_until(fixture_asleep, NULL, deadline_in(5000), 1));
-		CHECK(never_stuck(1, 50));
+		CHECK(never_stuck(50));
 		kill_fixture();
 	}
 }
@@ -248,13 +403,13 @@ static void test_waits_that_end(void)
 static void test_running(void)
 {
 	fixture(spin);
-	CHECK(never_stuck(1, 200));
+	CHECK(never_stuck(200));
 	kill_fixture();
 	fixture(in_pause_beside_a_spinning_thread);
-	CHECK(never_stuck(1, 200));
+	CHECK(never_stuck(200));
 	kill_fixture();
 	fixture(ping_pong);
-	CHECK(never_stuck(1, 5000));
+	CHECK(never_stuck(5000));
 	kill(-kid, SIGKILL); /* its partner too: the group */
 	kill_fixture();
 }
@@ -267,7 +422,7 @@ struct about {
 static int stuck_about(void *arg)
 {
 	struct about *a = arg;
-	return processes_stuck(0, a->pid, a->what, sizeof a->what);
+	return processes_stuck(a->pid, a->what, sizeof a->what);
 }
 
 /* The description names the call of the process asked about, not merely the
@@ -308,7 +463,7 @@ static void test_described_process(void)
 static void test_nothing_started(void)
 {
 	char what[96];
-	CHECK(!processes_stuck(1, 0, what, sizeof what)); /* no process is not a stuck one */
+	CHECK(!processes_stuck(0, what, sizeof what)); /* no process is not a stuck one */
 }
 
 int main(void)
@@ -316,6 +471,8 @@ int main(void)
 	alarm(60); /* a watchdog, not a synchronisation: a hung wait fails the test */
 	test_endless_waits();
 	test_waits_that_end();
+	test_threads_that_will_act();
+	test_restarted_poll();
 	test_running();
 	test_described_process();
 	test_nothing_started();
