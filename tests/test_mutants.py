@@ -90,6 +90,16 @@ def test_lecture_submission(tmp_path):
     assert failed_ids(results) == LECTURE_FAILS
 
 
+def test_template_stubs_score_nothing(tmp_path):
+    """The skeletons students start from check their argument count and return 1: every case
+    whose precondition never happens (nothing bound, listened, connected or sent; for an
+    error-path case, the control run with valid arguments) scores nothing, so they score 0."""
+    proc, results = grade_json(ROOT / "student_template", tmp_path)
+    assert proc.returncode == 1
+    assert results["score"] == 0
+    assert failed_ids(results) == set(CASE_PROGRAM)
+
+
 def full_marks(folder, tmp_path):
     proc, results = grade_json(folder, tmp_path)
     assert (proc.returncode, failed_ids(results)) == (0, set())
