@@ -467,18 +467,17 @@ int control_run(struct probe_ctx *ctx, char *why, size_t len)
 		if (!(c = start_program(ctx, args, 0)))
 			return -1;
 		int ok;
-		const char *fact = wait_tcp_listening(ctx, c, addr, port, &ok);
+		wait_tcp_listening(ctx, c, addr, port, &ok); /* says why not, as the case's reason */
 		if (!(works = ok))
-			snprintf(why, len, "with valid arguments it never listened (%s)", c->running ? fact : exit_status(c));
+			snprintf(why, len, "with valid arguments it does not listen");
 	} else if (strcmp(prog, "unix_d_server") == 0) {
 		const char *args[] = { path, NULL }, *fact;
 		if (!(c = start_program(ctx, args, 0)))
 			return -1;
-		if ((fd = wait_unix_bound(ctx, c, path, &fact)) >= 0)
+		if ((fd = wait_unix_bound(ctx, c, path, &fact)) >= 0) /* says why not, as the case's reason */
 			works = 1;
 		else
-			snprintf(why, len, "with valid arguments it never bound its socket (%s)",
-				 c->running ? fact : exit_status(c));
+			snprintf(why, len, "with valid arguments it binds no socket");
 	} else if (strcmp(prog, "unix_d_send") == 0) {
 		if ((fd = unix_dgram_bind(path)) < 0)
 			return ctx_error(ctx, "cannot bind %s: %s", path, strerror(errno));

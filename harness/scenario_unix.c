@@ -105,11 +105,9 @@ static int unix_server(struct probe_ctx *ctx, json_t *obs)
 	json_object_set_new(obs, "socket_file",
 			    json_string(prog->running ? "still running" : path_fact(path)));
 	if (fd < 0) {
-		char why[256];
-		snprintf(why, sizeof why, "no socket was ever bound at PATH (%s)", ready);
 		const char *fields[] = { "stdout", "exit", "status", "socket_file" };
 		for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
-			mark_vacuous(obs, fields[f], why);
+			mark_vacuous(obs, fields[f], "no socket was ever bound at PATH");
 	}
 	return 0;
 }

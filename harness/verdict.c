@@ -72,7 +72,10 @@ json_t *verdict_make(json_t *c, json_t *obs, json_t *expected, const struct prob
 		json_t *diff = why ? json_incref(vacuous) : verdict_mismatch(c, obs, expected);
 		if (why) {
 			verdict = ctx->timed_out ? "timeout" : "fail";
-			snprintf(reason, sizeof reason, "nothing to judge: %s", why);
+			if (ctx->reason[0] && !strstr(why, ctx->reason))
+				snprintf(reason, sizeof reason, "nothing to judge: %s; %s", why, ctx->reason);
+			else
+				snprintf(reason, sizeof reason, "nothing to judge: %s", why);
 		} else if (json_array_size(diff) == 0) {
 			verdict = "pass";
 		} else {

@@ -263,16 +263,17 @@ static void test_vacuous(void)
 	json_t *v = verdict_make(c, obs, exp, &ctx, 1);
 	CHECK_STR(str(v, "verdict"), "fail");
 	CHECK_JSON(json_object_get(v, "mismatch"), "[\"socket_file\"]");
-	CHECK_STR(str(v, "reason"), "nothing to judge: nothing was bound");
+	CHECK_STR(str(v, "reason"), "nothing to judge: nothing was bound; it ended (exit 1) without binding");
 	CHECK_STR(str(v, "hint"), "unlink it");
 	json_decref(v);
 	transcript_free(&tr);
 
-	/* a wait ran out on the way: timeout */
+	/* a wait ran out on the way: timeout; without a reason of the scenario's, only the precondition */
 	ctx_init(&ctx, &tr);
 	ctx.timed_out = 1;
 	v = verdict_make(c, obs, exp, &ctx, 1);
 	CHECK_STR(str(v, "verdict"), "timeout");
+	CHECK_STR(str(v, "reason"), "nothing to judge: nothing was bound");
 	json_decref(v);
 	transcript_free(&tr);
 
