@@ -251,6 +251,9 @@ static int dump_family(int family, unsigned states, int (*fn)(struct tcp_entry *
 			e.rport = ntohs(m->id.idiag_dport);
 			e.state = m->idiag_state;
 			e.inode = m->idiag_inode;
+			/* a listener: the accept queue and its maximum */
+			e.queued = e.state == TCP_STATE_LISTEN ? (int)m->idiag_rqueue : 0;
+			e.backlog = e.state == TCP_STATE_LISTEN ? (int)m->idiag_wqueue : 0;
 			if (fn(&e, arg)) {
 				result = 1;
 				goto out;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,6 +222,14 @@ static int listening_tcp(int fd, struct tcp_entry *e)
 	}
 	snprintf(e->raddr, sizeof e->raddr, "%s", ss.ss_family == AF_INET ? "0.0.0.0" : "::");
 	e->state = TCP_STATE_LISTEN;
+	/* A listener's tcp_info: tcpi_sacked is the backlog, tcpi_unacked the queue. */
+	struct tcp_info info;
+	socklen_t il = sizeof info;
+	memset(&info, 0, sizeof info);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &il) == 0) {
+		e->backlog = (int)info.tcpi_sacked;
+		e->queued = (int)info.tcpi_unacked;
+	}
 	return 1;
 }
 

@@ -64,6 +64,8 @@ struct tcp_entry {
 	int lport, rport;
 	int state;                 /* TCP_STATE_... */
 	unsigned long inode;       /* 0 for TIME_WAIT */
+	int backlog, queued;       /* a listener: the backlog listen() set (as capped
+				      by somaxconn), connections waiting in accept() */
 };
 
 /* Calls fn on every TCP socket (v4, then v6) whose state is in the mask
@@ -73,7 +75,7 @@ int tcp_sockets(unsigned states, int (*fn)(struct tcp_entry *, void *), void *ar
 
 /* Finds a listening TCP socket held by a process of session sid (one the
    probe started), asking the sockets themselves (pidfd_getfd). 1 found (its
-   local address into *e), 0 not. */
+   local address, backlog and queue into *e), 0 not. */
 int find_listener(pid_t sid, struct tcp_entry *e);
 
 /* Counts TCP sockets with local port `port` in the states of the mask. */

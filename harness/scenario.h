@@ -89,6 +89,37 @@ const char *stderr_fact(const struct bytes *b);
 /* The path of the case's Unix socket: DIR/u.sock. */
 void case_socket_path(struct probe_ctx *ctx, char *buf, size_t len);
 
+/* The exact way c ended: "exit 2", "killed by SIGTERM", or "still running". */
+const char *exit_status(const struct child *c);
+
+/* What the README fixes of a program's stderr, from its first line:
+   line  that line with the run's own values put back as placeholders (path
+         as {path}, port as {port}; either may be NULL) and a program path
+         at its start shortened to the program's name, e.g.
+         "tcp_client: cannot connect to 127.0.0.1:{port}: Connection refused";
+   form  "usage: PROG ..." (a usage line), "PROG: ...: <strerror text>" (the
+         runtime-failure form, with the text of the errno it names),
+         "(nothing)" or "other". */
+struct wording {
+	char line[320];
+	char form[160];
+};
+void stderr_wording(const struct probe_ctx *ctx, const struct bytes *err, const char *path, const char *port,
+		    struct wording *w);
+
+/* Marks the observed field as vacuous: the event it depends on never
+   happened (why says which), so it shows nothing about the program and a
+   case comparing it scores nothing, whatever its value (verdict.c). */
+void mark_vacuous(json_t *obs, const char *field, const char *why);
+
+/* The control run of an error-path case: the program under test, started
+   with valid arguments, does the first step of its job (a server listens on
+   the port it was given, unix_d_server binds its path, tcp_client connects,
+   unix_d_send delivers a datagram), and is then killed. Refusing bad input
+   shows something only from a program that accepts good input. 1 it did,
+   0 it did not (why filled), -1 the probe failed (after ctx_error). */
+int control_run(struct probe_ctx *ctx, char *why, size_t len);
+
 extern const struct scenario scenario_unix_server, scenario_unix_send, scenario_tcp_server,
 	scenario_tcp_client, scenario_bad_args;
 

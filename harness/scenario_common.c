@@ -5,11 +5,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "net.h"
@@ -320,4 +322,193 @@ const char *stderr_fact(const struct bytes *b)
 void case_socket_path(struct probe_ctx *ctx, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/u.sock", ctx->dir);
+}
+
+const char *exit_status(const struct child *c)
+{
+	static char buf[64];
+	if (c->running)
+		return "still running";
+	if (WIFEXITED(c->status))
+		snprintf(buf, sizeof buf, "exit %d", WEXITSTATUS(c->status));
+	else
+		snprintf(buf, sizeof buf, "killed by %s", signal_name(WTERMSIG(c->status)));
+	return buf;
+}
+
+/* Length of "PROG" or "any/path/PROG" at the start of s, when followed by
+   a space, a colon or the end; else 0. */
+static size_t program_token(const char *s, const char *prog)
+{
+	size_t n = strlen(prog), tok = strcspn(s, " :");
+	if (tok < n || memcmp(s + tok - n, prog, n) != 0 || (tok > n && s[tok - n - 1] != '/'))
+		return 0;
+	return tok;
+}
+
+/* Replaces every whole occurrence of val in s (at most len bytes with its
+   NUL) by key; digits around a number make it part of another one. */
+static void put_back(char *s, size_t len, const char *val, const char *key)
+{
+	size_t vl = strlen(val), kl = strlen(key);
+	if (!vl)
+		return;
+	for (char *p = strstr(s, val); p; p = strstr(p, val)) {
+		int number = isdigit((unsigned char)val[0]);
+		if (number && ((p > s && isdigit((unsigned char)p[-1])) || isdigit((unsigned char)p[vl]))) {
+			p += vl;
+			continue;
+		}
+		size_t rest = strlen(p + vl);
+		if ((size_t)(p - s) + kl + rest + 1 > len)
+			return;
+		memmove(p + kl, p + vl, rest + 1);
+		memcpy(p, key, kl);
+		p += kl;
+	}
+}
+
+void stderr_wording(const struct probe_ctx *ctx, const struct bytes *err, const char *path, const char *port,
+		    struct wording *w)
+{
+	const char *prog = ctx->program;
+	char raw[sizeof w->line];
+	size_t n = 0;
+	while (n < err->len && n + 1 < sizeof raw && err->data[n] != '\n' && err->data[n] != '\0')
+		n++;
+	memcpy(raw, err->data, n);
+	raw[n] = '\0';
+	/* A program path at the start ("/box/tcp_client: ...") is its name. */
+	size_t tok = program_token(raw, prog);
+	if (tok)
+		snprintf(w->line, sizeof w->line, "%s%s", prog, raw + tok);
+	else
+		snprintf(w->line, sizeof w->line, "%s", raw);
+	if (path)
+		put_back(w->line, sizeof w->line, path, "{path}");
+	if (port)
+		put_back(w->line, sizeof w->line, port, "{port}");
+	size_t pl = strlen(prog), ll = strlen(w->line);
+	if (!ll) {
+		snprintf(w->form, sizeof w->form, "(nothing)");
+		return;
+	}
+	if (strncmp(raw, "usage: ", 7) == 0 && program_token(raw + 7, prog) &&
+	    raw[7 + program_token(raw + 7, prog)] != ':') {
+		snprintf(w->form, sizeof w->form, "usage: PROG ...");
+		return;
+	}
+	if (strncmp(w->line, prog, pl) == 0 && strncmp(w->line + pl, ": ", 2) == 0)
+		for (int e = 1; e < 134; e++) {
+			const char *text = strerror(e);
+			size_t tl = strlen(text);
+			/* "PROG: " what ": " text, what not empty */
+			if (ll > pl + 2 + 2 + tl && strcmp(w->line + ll - tl, text) == 0 &&
+			    strncmp(w->line + ll - tl - 2, ": ", 2) == 0 && w->line[pl + 2] != ':') {
+				snprintf(w->form, sizeof w->form, "PROG: ...: %s", text);
+				return;
+			}
+		}
+	snprintf(w->form, sizeof w->form, "other");
+}
+
+void mark_vacuous(json_t *obs, const char *field, const char *why)
+{
+	json_t *v = json_object_get(obs, "vacuous");
+	if (!v) {
+		v = json_object();
+		json_object_set_new(obs, "vacuous", v);
+	}
+	if (!json_object_get(v, field))
+		json_object_set_new(v, field, json_string(why));
+}
+
+struct ready_fd {
+	struct child *c;
+	int fd, ready;
+};
+
+/* fd is readable (a pending connection, a datagram), or the program is gone:
+   what it did before it ended is queued by then. */
+static int readable_or_gone(void *arg)
+{
+	struct ready_fd *r = arg;
+	struct pollfd p = { r->fd, POLLIN, 0 };
+	r->ready = poll(&p, 1, 0) == 1;
+	return r->ready || !r->c->running;
+}
+
+/* Waits until fd is readable because of c; 1 it is, 0 not (why filled). */
+static int wait_readable(struct probe_ctx *ctx, struct child *c, int fd, const char *doing, char *why, size_t len)
+{
+	char what[96];
+	int budget = program_budget(ctx, "ready_ms", READY_MS);
+	struct ready_fd r = { c, fd, 0 };
+	int w = wait_until_or_stuck(readable_or_gone, &r, fd, 1, deadline_in(budget), c, what, sizeof what);
+	if (r.ready)
+		return 1;
+	if (w < 0)
+		snprintf(why, len, "with valid arguments it never %s: it waits in %s", doing, what);
+	else if (c->running)
+		snprintf(why, len, "with valid arguments it never %s (it had %d ms)", doing, budget);
+	else
+		snprintf(why, len, "with valid arguments it never %s (%s)", doing, exit_status(c));
+	return 0;
+}
+
+int control_run(struct probe_ctx *ctx, char *why, size_t len)
+{
+	const char *prog = ctx->program, *addr = param_str(ctx, "addr", "127.0.0.1");
+	char path[PATH_MAX], portstr[16];
+	int port, fd = -1, works = 0;
+	struct child *c = NULL;
+	snprintf(path, sizeof path, "%s/control.sock", ctx->dir);
+	transcript_note(ctx->tr, "probe", "note", "control run: the program with valid arguments");
+	if (strcmp(prog, "tcp_qq_srver") == 0 || strcmp(prog, "tcp_echo_serverSR") == 0) {
+		if ((port = pick_port(addr)) < 0)
+			return ctx_error(ctx, "no free port on %s", addr);
+		snprintf(portstr, sizeof portstr, "%d", port);
+		const char *args[] = { addr, portstr, NULL };
+		if (!(c = start_program(ctx, args, 0)))
+			return -1;
+		int ok;
+		wait_tcp_listening(ctx, c, addr, port, &ok); /* says why not, as the case's reason */
+		if (!(works = ok))
+			snprintf(why, len, "with valid arguments it does not listen");
+	} else if (strcmp(prog, "unix_d_server") == 0) {
+		const char *args[] = { path, NULL }, *fact;
+		if (!(c = start_program(ctx, args, 0)))
+			return -1;
+		if ((fd = wait_unix_bound(ctx, c, path, &fact)) >= 0) /* says why not, as the case's reason */
+			works = 1;
+		else
+			snprintf(why, len, "with valid arguments it binds no socket");
+	} else if (strcmp(prog, "unix_d_send") == 0) {
+		if ((fd = unix_dgram_bind(path)) < 0)
+			return ctx_error(ctx, "cannot bind %s: %s", path, strerror(errno));
+		const char *args[] = { path, "x", NULL };
+		if (!(c = start_program(ctx, args, 0))) {
+			close(fd);
+			return -1;
+		}
+		works = wait_readable(ctx, c, fd, "sent a datagram", why, len);
+	} else if (strcmp(prog, "tcp_client") == 0) {
+		if ((fd = tcp_listen("127.0.0.1", 0, &port)) < 0)
+			return ctx_error(ctx, "cannot listen on 127.0.0.1: %s", strerror(errno));
+		snprintf(portstr, sizeof portstr, "%d", port);
+		const char *args[] = { "127.0.0.1", portstr, NULL };
+		if (!(c = start_program(ctx, args, 1))) {
+			close(fd);
+			return -1;
+		}
+		works = wait_readable(ctx, c, fd, "connected", why, len);
+	} else {
+		return ctx_error(ctx, "no control run is known for %s", prog);
+	}
+	if (fd >= 0)
+		close(fd);
+	child_signal(c, SIGKILL);
+	wait_exit(c, deadline_in(EXIT_MS));
+	transcript_note(ctx->tr, "probe", "note", "control run %s", works ? "done: it works" : why);
+	return works;
 }

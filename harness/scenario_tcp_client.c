@@ -5,13 +5,22 @@
      server  "probe" (default), "tcp_qq_srver" or "tcp_echo_serverSR" (a
              reference server), or "none" (a port that refuses)
      steps   with server "probe": [{"stdin": text} | {"reply": payload} |
-             {"eof": true} | {"close": true}]; after every step but close the
-             probe waits until the client has settled and records what it sent
+             {"eof": true} | {"close": true} | {"reset": true}]; after every
+             step but close and reset the probe waits until the client has
+             settled and records what it sent; close ends the connection with
+             a FIN, reset with a reset, and the client must then exit
      stdin   otherwise: what the client reads on stdin before end of file, which
              comes once the server's close has reached the client
      stdin_after_close  write stdin only after that, too (a server that never
              reads, like tcp_qq_srver, must not race the client's input)
-   observes: connected, sent (one entry per step but close), stdout, exit, stderr */
+   observes: connected, sent (one entry per step but close and reset),
+             client_eof (the step after which the probe saw the client's end
+             of file: "after step N", or "not before the end"), stdout, exit,
+             status, stderr, stderr_line, stderr_form (stderr_wording). With
+             the probe as server, all but connected are vacuous when the
+             client never connected; with server none, the case first makes
+             a control run (control_run), without which the exit and stderr
+             facts are vacuous. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -38,18 +47,37 @@ static int delivered(void *arg)
 	return got < 0 || got >= d->sent; /* gone counts as delivered */
 }
 
-/* After a step: wait until the client settles, then take what it sent. */
-static json_t *collect(struct probe_ctx *ctx, struct child *prog, int conn, int *closed)
+struct client_input {
+	int conn, eof;
+	struct bytes *b;
+};
+
+static int client_eof_read(void *arg)
+{
+	struct client_input *in = arg;
+	in->eof = read_available(in->conn, in->b) != 0;
+	return in->eof;
+}
+
+/* After a step: wait until the client settles, then take what it sent. A
+   client whose socket has left ESTABLISHED has shut down its sending side
+   or closed: its end of file is on the way, and is waited for. */
+static json_t *collect(struct probe_ctx *ctx, struct child *prog, int conn, const struct delivery *d,
+		       int *closed)
 {
 	int budget = program_budget(ctx, "settle_ms", SETTLE_MS);
 	if (!wait_settled(prog, deadline_in(budget)))
 		ctx_timeout(ctx, "the client kept running for %d ms instead of waiting for input", budget);
 	struct bytes b;
 	bytes_init(&b, OUTPUT_CAP);
-	int eof = read_available(conn, &b);
+	struct client_input in = { conn, 0, &b };
+	if (!*closed && tcp_state(LOOPBACK, d->client_port, LOOPBACK, d->server_port) != TCP_STATE_ESTABLISHED)
+		wait_until(client_eof_read, &in, deadline_in(IO_MS), 1);
+	else
+		client_eof_read(&in);
 	if (b.len)
 		transcript_bytes(ctx->tr, "program", "send", b.data, b.len);
-	if (eof && !*closed) {
+	if (in.eof && !*closed) {
 		*closed = 1;
 		transcript_note(ctx->tr, "program", "eof", "the client closed its side");
 	}
@@ -58,14 +86,19 @@ static json_t *collect(struct probe_ctx *ctx, struct child *prog, int conn, int 
 	return j;
 }
 
-static int run_steps(struct probe_ctx *ctx, struct child *prog, int conn, int port, json_t *sent)
+static int run_steps(struct probe_ctx *ctx, struct child *prog, int *connp, int port, json_t *obs)
 {
+	int conn = *connp;
 	struct delivery d = { remote_port(conn), port, 0 };
 	int closed = 0;
 	size_t i;
-	json_t *step;
+	json_t *step, *sent = json_array();
+	json_object_set_new(obs, "sent", sent);
+	json_object_set_new(obs, "client_eof", json_string("not before the end"));
 	json_array_foreach(json_object_get(ctx->params, "steps"), i, step) {
 		json_t *v;
+		if (conn < 0)
+			return ctx_error(ctx, "step %zu comes after a reset", i + 1);
 		if ((v = json_object_get(step, "stdin"))) {
 			child_write_stdin(prog, json_string_value(v), json_string_length(v));
 		} else if ((v = json_object_get(step, "reply"))) {
@@ -81,18 +114,56 @@ static int run_steps(struct probe_ctx *ctx, struct child *prog, int conn, int po
 			wait_until(delivered, &d, deadline_in(IO_MS), 1);
 		} else if (json_is_true(json_object_get(step, "eof"))) {
 			child_close_stdin(prog);
-		} else if (json_is_true(json_object_get(step, "close"))) {
-			shutdown(conn, SHUT_RDWR);
-			transcript_note(ctx->tr, "probe", "eof", "the server closes the connection");
+		} else if (json_is_true(json_object_get(step, "close")) ||
+			   json_is_true(json_object_get(step, "reset"))) {
+			int reset = json_is_true(json_object_get(step, "reset"));
+			if (reset) {
+				close_with_reset(conn);
+				*connp = conn = -1;
+			} else {
+				shutdown(conn, SHUT_RDWR);
+			}
+			transcript_note(ctx->tr, "probe", "eof", "the server %s the connection",
+					reset ? "resets" : "closes");
 			expect_exit(ctx, prog, deadline_in(program_budget(ctx, "exit_ms", EXIT_MS)),
-				    "the client did not exit when the server closed");
+				    reset ? "the client did not exit when the server reset the connection"
+					  : "the client did not exit when the server closed");
 			continue;
 		} else {
-			return ctx_error(ctx, "step %zu is none of stdin, reply, eof, close", i + 1);
+			return ctx_error(ctx, "step %zu is none of stdin, reply, eof, close, reset", i + 1);
 		}
-		json_array_append_new(sent, collect(ctx, prog, conn, &closed));
+		int was_closed = closed;
+		json_array_append_new(sent, collect(ctx, prog, conn, &d, &closed));
+		if (closed && !was_closed) {
+			char at[32];
+			snprintf(at, sizeof at, "after step %zu", i + 1);
+			json_object_set_new(obs, "client_eof", json_string(at));
+		}
 	}
 	return 0;
+}
+
+/* stdout, exit and stderr facts of the client. */
+static void client_facts(struct probe_ctx *ctx, struct child *prog, int port, json_t *obs)
+{
+	char portstr[16];
+	struct wording w;
+	snprintf(portstr, sizeof portstr, "%d", port);
+	child_drain(prog);
+	stderr_wording(ctx, &prog->err, NULL, portstr, &w);
+	json_object_set_new(obs, "stdout", bytes_json(prog->out.data, prog->out.len, prog->out.dropped));
+	json_object_set_new(obs, "exit", json_string(child_exit_class(prog)));
+	json_object_set_new(obs, "status", json_string(exit_status(prog)));
+	json_object_set_new(obs, "stderr", json_string(stderr_fact(&prog->err)));
+	json_object_set_new(obs, "stderr_line", json_string(w.line));
+	json_object_set_new(obs, "stderr_form", json_string(w.form));
+}
+
+static void all_vacuous(json_t *obs, const char *why)
+{
+	const char *fields[] = { "stdout", "exit", "status", "stderr", "stderr_line", "stderr_form" };
+	for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
+		mark_vacuous(obs, fields[f], why);
 }
 
 struct connecting {
@@ -136,18 +207,14 @@ static int scripted(struct probe_ctx *ctx, json_t *obs)
 		else
 			ctx_fail(ctx, "the client ended (%s) without connecting", child_exit_class(prog));
 		json_object_set_new(obs, "connected", json_string("no"));
+		all_vacuous(obs, "the client never connected to the probe");
 	} else {
 		transcript_note(ctx->tr, "program", "connect", "from port %d", remote_port(conn));
 		json_object_set_new(obs, "connected", json_string("yes"));
-		json_t *sent = json_array();
-		json_object_set_new(obs, "sent", sent);
-		if (run_steps(ctx, prog, conn, port, sent) < 0)
+		if (run_steps(ctx, prog, &conn, port, obs) < 0)
 			goto out;
 	}
-	child_drain(prog);
-	json_object_set_new(obs, "stdout", bytes_json(prog->out.data, prog->out.len, prog->out.dropped));
-	json_object_set_new(obs, "exit", json_string(child_exit_class(prog)));
-	json_object_set_new(obs, "stderr", json_string(stderr_fact(&prog->err)));
+	client_facts(ctx, prog, port, obs);
 	rc = 0;
 out:
 	if (conn >= 0)
@@ -171,9 +238,11 @@ static int server_close_seen(void *arg)
 
 static int against(struct probe_ctx *ctx, json_t *obs, const char *server)
 {
-	int port, hold = -1, ok;
-	char portstr[16];
+	int port, hold = -1, ok, works = 1;
+	char portstr[16], why[512];
 	struct child *peer = NULL;
+	if (strcmp(server, "none") == 0 && (works = control_run(ctx, why, sizeof why)) < 0)
+		return -1;
 	if (strcmp(server, "none") == 0) {
 		if ((hold = reserve_refusing_port(LOOPBACK, &port)) < 0)
 			return ctx_error(ctx, "cannot reserve a port: %s", strerror(errno));
@@ -214,10 +283,9 @@ static int against(struct probe_ctx *ctx, json_t *obs, const char *server)
 	child_close_stdin(prog);
 	expect_exit(ctx, prog, deadline_in(program_budget(ctx, "exit_ms", EXIT_MS)),
 		    "the client did not exit at the end of its input");
-	child_drain(prog);
-	json_object_set_new(obs, "stdout", bytes_json(prog->out.data, prog->out.len, prog->out.dropped));
-	json_object_set_new(obs, "exit", json_string(child_exit_class(prog)));
-	json_object_set_new(obs, "stderr", json_string(stderr_fact(&prog->err)));
+	client_facts(ctx, prog, port, obs);
+	if (!works)
+		all_vacuous(obs, why);
 	if (hold >= 0)
 		close(hold);
 	return 0;

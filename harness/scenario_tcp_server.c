@@ -2,7 +2,10 @@
 
    params:
      addr          where the server is told to listen (default 127.0.0.1)
-     connections   [{send: payload, abandon: "fin"|"rst", repeat: N}] one after another
+     connections   [{send: payload, abandon: "fin"|"rst"|"fin_rst", repeat: N}] one
+                   after another; fin_rst: the client sends payload, closes its
+                   sending side, and once the server has seen that, resets: the
+                   server's next send fails with EPIPE (and raises SIGPIPE)
      burst         K connections open at once (each sends burst_send), then read
      freeze        each abandoned connection is opened and closed while the server is stopped
      other_addr    an address the server must not answer on
@@ -10,14 +13,21 @@
      logs          match a log line on stdout to every connection (by its port)
      restart       then restart it on the same port while its old connections sit in TIME_WAIT
      restart_send  what the connection after the restart sends
-   observes: listen, other_addr, replies, replies_sorted, logs, alive, fd_growth,
-             restart, restart_reply */
+     backlog       read the listening socket's backlog (sock_diag / tcp_info)
+     stop          "SIGTERM" or "SIGINT": sent at the end, while the server waits
+                   in accept() (with stop_in_recv, in recv() on a connection the
+                   probe holds open and sends nothing on); it must exit
+   observes: listen, other_addr, replies, replies_sorted, logs (per connection,
+             abandoned ones too), abandoned_logs (only theirs; vacuous when
+             nothing at all was logged), alive, stderr (once served), fd_growth, restart,
+             restart_reply, backlog, stop */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "logmatch.h"
@@ -32,6 +42,7 @@ struct server_run {
 	int port;
 	json_t *replies; /* one per connection that was not abandoned */
 	json_t *ports;   /* the client port of each connection, for log lines */
+	json_t *abandoned; /* per connection: true when it was abandoned */
 };
 
 struct reading {
@@ -123,12 +134,19 @@ static int server_saw_close(void *arg)
 	return s->reset ? st == 0 : st == TCP_STATE_CLOSE_WAIT || st == 0;
 }
 
-/* A client that connects and leaves without reading: FIN or reset. With
-   freeze, the server is stopped from before the connection until its side has
-   seen the FIN or reset, so it always meets a connection already left, never
-   one still open; then it runs and must go back to accept() before the next,
-   so its accept queue never holds more than one (a backlog of 3 is enough). */
-static void abandon(struct server_run *r, const char *how)
+/* The kernel's doing, not the program's: the full budget. */
+static int wait_seen(struct seen_close *s)
+{
+	return wait_until(server_saw_close, s, deadline_in(IO_MS), 1);
+}
+
+/* A client that connects and leaves without reading: FIN, reset, or FIN
+   then reset (fin_rst, after sending payload). With freeze, the server is
+   stopped from before the connection until its side has seen the FIN or
+   reset, so it always meets a connection already left, never one still
+   open; then it runs and must go back to accept() before the next, so its
+   accept queue never holds more than one (a backlog of 3 is enough). */
+static void abandon(struct server_run *r, const char *how, const struct bytes *payload)
 {
 	struct probe_ctx *ctx = r->ctx;
 	int freeze = param_bool(ctx, "freeze", 0);
@@ -139,17 +157,35 @@ static void abandon(struct server_run *r, const char *how)
 	int fd = tcp_connect(r->addr, r->port, deadline_in(IO_MS));
 	if (fd < 0) {
 		ctx_fail(ctx, "connecting to %s:%d failed: %s", r->addr, r->port, strerror(errno));
+		json_array_append_new(r->ports, json_integer(-1));
 	} else {
 		struct seen_close s = { r->addr, r->port, local_port(fd), strcmp(how, "rst") == 0, "" };
 		local_addr(fd, s.client_addr, sizeof s.client_addr);
-		transcript_note(ctx->tr, "probe", "connect", "from port %d, then %s without reading",
-				s.client_port, s.reset ? "reset" : "close");
-		if (s.reset)
+		json_array_append_new(r->ports, json_integer(s.client_port));
+		if (strcmp(how, "fin_rst") == 0) {
+			if (payload->len) {
+				send_all(fd, payload->data, payload->len, deadline_in(IO_MS));
+				transcript_bytes(ctx->tr, "probe", "send", payload->data, payload->len);
+			}
+			/* FIN first: the server's side is in CLOSE_WAIT when the reset
+			   comes, and a reset there makes its next send fail with EPIPE. */
+			transcript_note(ctx->tr, "probe", "connect", "from port %d, then close and reset without reading",
+					s.client_port);
+			shutdown(fd, SHUT_WR);
+			wait_seen(&s);
+			s.reset = 1;
 			close_with_reset(fd);
-		else
-			close(fd);
-		wait_until(server_saw_close, &s, deadline_in(IO_MS), 1);
+		} else {
+			transcript_note(ctx->tr, "probe", "connect", "from port %d, then %s without reading",
+					s.client_port, s.reset ? "reset" : "close");
+			if (s.reset)
+				close_with_reset(fd);
+			else
+				close(fd);
+		}
+		wait_seen(&s);
 	}
+	json_array_append_new(r->abandoned, json_true());
 	if (freeze)
 		child_freeze(r->prog, 0, deadline_in(IO_MS));
 	wait_settled(r->prog, deadline_in(program_budget(ctx, "settle_ms", SETTLE_MS)));
@@ -180,12 +216,13 @@ static int run_connections(struct server_run *r)
 		const char *how = json_string_value(json_object_get(spec, "abandon"));
 		for (int k = 0; k < times && !r->ctx->internal; k++) {
 			if (how) {
-				abandon(r, how);
+				abandon(r, how, &payload);
 				continue;
 			}
 			int cport;
 			json_array_append_new(r->replies, exchange(r, &payload, &cport));
 			json_array_append_new(r->ports, json_integer(cport));
+			json_array_append_new(r->abandoned, json_false());
 		}
 		bytes_free(&payload);
 	}
@@ -239,21 +276,74 @@ static json_t *burst(struct server_run *r, int k)
 	return sorted;
 }
 
-static json_t *log_lines(struct server_run *r)
+/* The log line naming each connection's port, in the order of the
+   connections; into obs as logs, and those of abandoned connections as
+   abandoned_logs. */
+static void log_lines(struct server_run *r, json_t *obs)
 {
-	json_t *lines = json_array();
+	json_t *lines = json_array(), *left = json_array();
 	size_t i;
 	json_t *port;
 	json_array_foreach(r->ports, i, port) {
+		int abandoned = json_is_true(json_array_get(r->abandoned, i));
 		char *line = match_log_line((const char *)r->prog->out.data, r->prog->out.len,
 					    (int)json_integer_value(port), r->addr);
-		json_array_append_new(lines, json_string(line ? line : "(no line mentions its port)"));
-		if (!line)
+		json_t *fact = json_string(line ? line : "(no line mentions its port)");
+		json_array_append(lines, fact);
+		if (abandoned)
+			json_array_append(left, fact);
+		json_decref(fact);
+		if (!line && !abandoned)
 			ctx_fail(r->ctx, "no log line on stdout names connection %d's port %d while the server runs",
 				 (int)i + 1, (int)json_integer_value(port));
 		free(line);
 	}
-	return lines;
+	json_object_set_new(obs, "logs", lines);
+	json_object_set_new(obs, "abandoned_logs", left);
+	if (!memchr(r->prog->out.data, '\n', r->prog->out.len))
+		mark_vacuous(obs, "abandoned_logs", "nothing at all was logged on stdout while the server ran, "
+			     "so the absence of a line for a client that left shows nothing");
+}
+
+struct accepted {
+	struct child *c;
+};
+
+/* The server has taken every connection out of its accept queue (or is gone). */
+static int queue_empty(void *arg)
+{
+	struct accepted *a = arg;
+	struct tcp_entry e;
+	return !a->c->running || (find_listener(a->c->pid, &e) && e.queued == 0);
+}
+
+/* Ends the server with a signal while it waits in accept(), or in recv() on
+   a connection the probe holds open: the wait must end and the server exit. */
+static void stop(struct server_run *r, const char *name, json_t *obs)
+{
+	struct probe_ctx *ctx = r->ctx;
+	int held = -1, settle = program_budget(ctx, "settle_ms", SETTLE_MS);
+	if (param_bool(ctx, "stop_in_recv", 0)) {
+		held = tcp_connect(r->addr, r->port, deadline_in(IO_MS));
+		if (held < 0) {
+			ctx_fail(ctx, "connecting to %s:%d failed: %s", r->addr, r->port, strerror(errno));
+			return;
+		}
+		transcript_note(ctx->tr, "probe", "connect", "from port %d, and sends nothing", local_port(held));
+		struct accepted a = { r->prog };
+		if (!wait_until(queue_empty, &a, deadline_in(settle), 1))
+			ctx_timeout(ctx, "the server did not accept the connection within %d ms", settle);
+	}
+	if (!wait_settled(r->prog, deadline_in(settle)))
+		ctx_timeout(ctx, "the server did not wait for input within %d ms", settle);
+	child_signal(r->prog, strcmp(name, "SIGINT") == 0 ? SIGINT : SIGTERM);
+	transcript_note(ctx->tr, "probe", "signal", "%s to the program", name);
+	char lead[64];
+	snprintf(lead, sizeof lead, "it did not exit after %s", name);
+	expect_exit(ctx, r->prog, deadline_in(program_budget(ctx, "exit_ms", EXIT_MS)), lead);
+	json_object_set_new(obs, "stop", json_string(exit_status(r->prog)));
+	if (held >= 0)
+		close(held);
 }
 
 static int time_wait_seen(void *arg)
@@ -305,7 +395,7 @@ static int tcp_server(struct probe_ctx *ctx, json_t *obs)
 {
 	struct child *prog = NULL;
 	struct server_run r = { ctx, NULL, param_str(ctx, "addr", "127.0.0.1"), 0, json_array(),
-				json_array() };
+				json_array(), json_array() };
 	int rc = -1, ok;
 	char port[16];
 	if ((r.port = pick_port(r.addr)) < 0) {
@@ -320,6 +410,11 @@ static int tcp_server(struct probe_ctx *ctx, json_t *obs)
 	if (!ok) {
 		rc = 0;
 		goto out;
+	}
+	if (param_bool(ctx, "backlog", 0)) {
+		struct tcp_entry e;
+		json_object_set_new(obs, "backlog", find_listener(prog->pid, &e) ? json_integer(e.backlog)
+										  : json_string("no listener"));
 	}
 	int fds_before = count_fds(prog->pid);
 	const char *other = param_str(ctx, "other_addr", NULL);
@@ -346,10 +441,11 @@ static int tcp_server(struct probe_ctx *ctx, json_t *obs)
 	if (!wait_settled(prog, deadline_in(settle)))
 		ctx_timeout(ctx, "the server did not go back to waiting for connections within %d ms", settle);
 	json_object_set_new(obs, "alive", json_string(child_exit_class(prog)));
+	json_object_set_new(obs, "stderr", json_string(stderr_fact(&prog->err)));
 	if (!prog->running)
 		ctx_fail(ctx, "the server ended (%s) while serving", child_exit_class(prog));
 	if (param_bool(ctx, "logs", 0))
-		json_object_set_new(obs, "logs", log_lines(&r));
+		log_lines(&r, obs);
 	if (param_bool(ctx, "count_fds", 0) && prog->running) {
 		int growth = count_fds(prog->pid) - fds_before;
 		json_object_set_new(obs, "fd_growth", json_integer(growth));
@@ -358,10 +454,14 @@ static int tcp_server(struct probe_ctx *ctx, json_t *obs)
 	}
 	if (param_bool(ctx, "restart", 0))
 		restart(&r, obs);
+	const char *sig = param_str(ctx, "stop", NULL);
+	if (sig && prog->running)
+		stop(&r, sig, obs);
 	rc = ctx->internal ? -1 : 0;
 out:
 	json_decref(r.replies);
 	json_decref(r.ports);
+	json_decref(r.abandoned);
 	return rc;
 }
 

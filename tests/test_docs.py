@@ -13,6 +13,33 @@ def test_case_catalogue_is_current():
         "docs/CASES.md is stale: python3 docs/make_catalogue.py > docs/CASES.md"
 
 
+def test_traceability_is_current():
+    generated = subprocess.run([sys.executable, str(ROOT / "docs" / "make_traceability.py")],
+                               capture_output=True, text=True, check=True).stdout
+    assert (ROOT / "docs" / "TRACEABILITY.md").read_text() == generated, \
+        "docs/TRACEABILITY.md is stale: python3 docs/make_traceability.py > docs/TRACEABILITY.md"
+
+
+def test_every_readme_rule_is_traced():
+    """Every sentence of the student README's rules is quoted by a row of docs/rules.json,
+    every row names existing cases or says why none can check it."""
+    sys.path.insert(0, str(ROOT / "docs"))
+    import make_traceability
+    assert make_traceability.problems() == []
+
+
+def test_traceability_notices_what_it_must():
+    """The check itself: an unknown case id and a README sentence without a row are reported."""
+    sys.path.insert(0, str(ROOT / "docs"))
+    import make_traceability
+    doc = make_traceability.load()
+    doc["rules"] = [r for r in doc["rules"] if "peersz" not in r["rule"]]
+    doc["rules"][0] = dict(doc["rules"][0], cases=["us.no_such_case"], not_checked="")
+    found = make_traceability.problems(doc)
+    assert any("no case us.no_such_case" in p for p in found)
+    assert any("peersz = sizeof peer" in p for p in found)
+
+
 def test_package_lists_agree():
     """README's prerequisites, .ci/run, the Gradescope setup.sh and the Classroom
     workflow install the same packages (platforms.PACKAGES)."""

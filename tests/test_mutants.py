@@ -21,21 +21,31 @@ SUBMISSIONS = ROOT / "tests" / "submissions"
 
 # The lecture's code verbatim fails exactly these cases, because of:
 LECTURE_FAILS = {
-    # unix_d_server: a plain (signed) char buffer prints 0x80 as ffffff80; no argc check (crash)
-    "us.high_bytes", "us.usage",
+    # unix_d_server: a plain (signed) char buffer prints 0x80 as ffffff80; no argc check (crash); removes
+    # whatever is at PATH (a user's file too) and binds without checking: a too long or unbindable path
+    # still leaves it waiting in recv(); no SIGTERM/SIGINT handler (dies of the signal, file left behind)
+    "us.high_bytes", "us.usage", "us.regular_file", "us.path_too_long", "us.runtime_failure", "us.sigterm",
+    "us.sigint",
     # unix_d_send: binds the server's own path (creates it, sends to itself, exits 0); no argc check
-    "ud.no_server", "ud.usage",
+    "ud.no_server", "ud.stale_path", "ud.usage",
     # tcp_qq_srver: no SO_REUSEADDR and bind() unchecked (listen() takes a random port); atoi and
-    # inet_pton unchecked; no argc check
-    "qq.restart_time_wait", "qq.port_taken", "qq.bad_port", "qq.bad_addr", "qq.usage",
+    # inet_pton unchecked; no argc check; backlog 3; SIGPIPE kills it; no SIGTERM/SIGINT handler
+    "qq.restart_time_wait", "qq.port_taken", "qq.bad_port", "qq.bad_addr", "qq.usage", "qq.backlog",
+    "qq.abandoned_clients", "qq.sigterm", "qq.sigint",
     # tcp_client: printf("%s") of a stale, unterminated buffer; resends the last line at EOF
-    # (fgets unchecked); blocks in fgets so it misses the server closing; writes to a refused,
-    # unconnected socket and dies of SIGPIPE; no argc check
+    # (fgets unchecked); blocks in fgets so it misses the server closing (and a reset, and a second
+    # line in the same write, and the reply while it waits); never flushes stdout; never shuts down
+    # its sending side; resends its stale buffer after an unterminated last line; writes to a
+    # refused, unconnected socket and dies of SIGPIPE; atoi and inet_pton unchecked; no argc check
     "cl.reply_lengths", "cl.no_resend_at_eof", "cl.exits_when_server_closes", "cl.refused", "cl.usage",
-    # tcp_echo_serverSR: log line never flushed (stdout is a pipe); no SO_REUSEADDR, bind unchecked;
-    # atoi and inet_pton unchecked; no argc check
-    "echo.log_line", "echo.restart_time_wait", "echo.port_taken", "echo.bad_port", "echo.bad_addr",
-    "echo.usage",
+    "cl.two_lines_one_write", "cl.shutdown_at_eof", "cl.server_reset", "cl.bad_port", "cl.bad_addr",
+    "cl.reply_flushed", "cl.last_line_at_eof",
+    # tcp_echo_serverSR: log line never flushed (stdout is a pipe), so nothing shows whether a reset
+    # client is logged; no SO_REUSEADDR, bind unchecked; atoi and inet_pton unchecked; no argc check;
+    # backlog 3; SIGPIPE kills it; no SIGTERM/SIGINT handler
+    "echo.log_line", "echo.no_log_on_reset", "echo.restart_time_wait", "echo.port_taken", "echo.bad_port",
+    "echo.bad_addr", "echo.usage", "echo.backlog", "echo.reset_client", "echo.sigterm", "echo.sigint",
+    "echo.sigterm_in_recv",
 }
 
 
@@ -74,6 +84,16 @@ def test_lecture_submission(tmp_path):
     proc, results = grade_json(SUBMISSIONS / "lecture", tmp_path)
     assert proc.returncode == 1
     assert failed_ids(results) == LECTURE_FAILS
+
+
+def test_template_stubs_score_nothing(tmp_path):
+    """The skeletons students start from check their argument count and return 1: every case
+    whose precondition never happens (nothing bound, listened, connected or sent; for an
+    error-path case, the control run with valid arguments) scores nothing, so they score 0."""
+    proc, results = grade_json(ROOT / "student_template", tmp_path)
+    assert proc.returncode == 1
+    assert results["score"] == 0
+    assert failed_ids(results) == set(CASE_PROGRAM)
 
 
 def full_marks(folder, tmp_path):

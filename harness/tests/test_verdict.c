@@ -245,9 +245,68 @@ static void test_make(void)
 	json_decref(c);
 }
 
+/* A compared fact marked vacuous fails the case whatever its value; the
+   reference in that position is the grader's fault. */
+static void test_vacuous(void)
+{
+	struct transcript tr;
+	struct probe_ctx ctx;
+	json_t *c = parse("{\"id\": \"us.gone\", \"program\": \"unix_d_server\", \"compare\": [\"socket_file\"],"
+			  " \"hint\": \"unlink it\"}");
+	json_t *exp = parse("{\"socket_file\": \"removed\"}");
+	json_t *obs = parse("{\"socket_file\": \"removed\", \"vacuous\": {\"socket_file\": \"nothing was bound\","
+			    " \"stdout\": \"nothing was bound\"}}");
+
+	/* equal, and vacuous: fail, with the precondition as the reason */
+	ctx_init(&ctx, &tr);
+	strcpy(ctx.reason, "it ended (exit 1) without binding");
+	json_t *v = verdict_make(c, obs, exp, &ctx, 1);
+	CHECK_STR(str(v, "verdict"), "fail");
+	CHECK_JSON(json_object_get(v, "mismatch"), "[\"socket_file\"]");
+	CHECK_STR(str(v, "reason"), "nothing to judge: nothing was bound; it ended (exit 1) without binding");
+	CHECK_STR(str(v, "hint"), "unlink it");
+	json_decref(v);
+	transcript_free(&tr);
+
+	/* a wait ran out on the way: timeout; without a reason of the scenario's, only the precondition */
+	ctx_init(&ctx, &tr);
+	ctx.timed_out = 1;
+	v = verdict_make(c, obs, exp, &ctx, 1);
+	CHECK_STR(str(v, "verdict"), "timeout");
+	CHECK_STR(str(v, "reason"), "nothing to judge: nothing was bound");
+	json_decref(v);
+	transcript_free(&tr);
+
+	/* recording the reference: an error, never an expectation */
+	ctx_init(&ctx, &tr);
+	v = verdict_make(c, obs, NULL, &ctx, 1);
+	CHECK_STR(str(v, "verdict"), "error");
+	CHECK(strstr(str(v, "reason"), "nothing was bound") != NULL);
+	json_decref(v);
+	transcript_free(&tr);
+
+	/* only compared fields count: a vacuous field the case ignores does not */
+	json_t *c2 = parse("{\"id\": \"us.ready\", \"program\": \"unix_d_server\", \"compare\": [\"ready\"]}");
+	json_t *obs2 = parse("{\"ready\": \"bound\", \"vacuous\": {\"stdout\": \"no datagram\"}}");
+	json_t *exp2 = parse("{\"ready\": \"bound\"}");
+	ctx_init(&ctx, &tr);
+	v = verdict_make(c2, obs2, exp2, &ctx, 1);
+	CHECK_STR(str(v, "verdict"), "pass");
+	json_decref(v);
+	transcript_free(&tr);
+
+	json_decref(c2);
+	json_decref(obs2);
+	json_decref(exp2);
+	json_decref(obs);
+	json_decref(exp);
+	json_decref(c);
+}
+
 int main(void)
 {
 	test_mismatch();
+	test_vacuous();
 	test_make();
 	return check_summary();
 }
