@@ -27,7 +27,7 @@ import sys
 import time
 
 T_START = time.monotonic()  # for the timing breakdown (GRADER_TIMING=1)
-PYTEST_FIX = "apt-get install -y python3-pytest python3-pytest-xdist"
+PYTEST_FIX = "apt-get update && apt-get install -y python3-pytest  (or: sudo ./grader.py --install-deps)"
 
 
 def ensure_pytest():
@@ -49,6 +49,7 @@ def ensure_pytest():
 
 import argparse
 import concurrent.futures
+import difflib
 import glob
 import hashlib
 import json
@@ -78,6 +79,10 @@ def tool_path(name):
     """build/harness/NAME (the probe, or compile), built with CMake on first use."""
     tool = os.path.join(build_dir(), "harness", name)
     if not os.access(tool, os.X_OK):
+        from platforms import prereqs
+        missing = prereqs.missing()
+        if missing:
+            raise GraderError(f"missing {', '.join(missing)}: {prereqs.fix_text()}")
         sys.stderr.write("grader: building the probe and the sandbox (once)...\n")
         for cmd in (["cmake", "-S", ROOT, "-B", build_dir()],
                     ["cmake", "--build", build_dir(), "--target", "probe", "compile"]):
@@ -129,7 +134,7 @@ class Build:
         """{"ok": bool, "binary": path, "messages": compiler output}. Raises
         GraderError when the sandbox refused the submission or failed."""
         if self.proc is None:
-            return {"ok": False, "binary": self.binary, "messages": f"no {self.program}.c in the submission"}
+            return missing_program(self.src_dir, self.program, self.binary)
         try:
             rc = self.proc.wait(timeout=max(0.0, COMPILE_TIMEOUT_S + 5 - (time.monotonic() - self.t0)))
             messages = None
@@ -149,7 +154,7 @@ class Build:
         if rc in (2, 3):  # the sandbox's own fault, or a refused submission: no score
             raise GraderError((why.splitlines() or [f"compiling {self.program} failed (exit {rc})"])[0])
         if not os.path.isfile(os.path.join(self.src_dir, self.program + ".c")) and rc != 0:
-            return {"ok": False, "binary": self.binary, "messages": f"no {self.program}.c in the submission"}
+            return missing_program(self.src_dir, self.program, self.binary)
         messages = messages.replace(self.src_dir.rstrip("/") + "/", "")
         return {"ok": rc == 0, "binary": self.binary, "messages": messages.strip()}
 
@@ -161,6 +166,18 @@ class Build:
             except ProcessLookupError:
                 pass
             self.proc.wait()
+
+
+def missing_program(src_dir, program, binary):
+    """The compile result of a program whose file is not there, naming the file that
+    was probably meant (tcp_qq_server.c for tcp_qq_srver.c)."""
+    try:
+        names = [n for n in os.listdir(src_dir) if n.endswith(".c") and n[:-2] not in PROGRAMS]
+    except OSError:
+        names = []
+    near = difflib.get_close_matches(program + ".c", names, n=1, cutoff=0.6)
+    also = f"; found {near[0]}: the file must be named exactly {program}.c" if near else ""
+    return {"ok": False, "missing": True, "binary": binary, "messages": f"no {program}.c in the submission{also}"}
 
 
 def compile_program(src_dir, program, out_dir, isolation="auto", hide=()):
@@ -191,6 +208,20 @@ def hidden_paths(case_dirs, *more):
 
 # ---------------------------------------------------------------- command line
 
+def output_path_problem(path):
+    """Why the grader could not write a report file at PATH (None: it can)."""
+    if path is None:
+        return None
+    if os.path.isdir(path):
+        return "is a folder; give a file name"
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        return f"no folder {parent}"
+    if not os.access(parent, os.W_OK):
+        return f"cannot write in {parent}"
+    return None
+
+
 def parse_args(argv):
     ap = argparse.ArgumentParser(prog="grader.py", description="Grade a sockets homework submission.")
     ap.add_argument("submission", nargs="?", help="folder holding the five .c files")
@@ -206,15 +237,33 @@ def parse_args(argv):
                     help="GitHub Classroom: append result=<base64 JSON> to $GITHUB_OUTPUT, print Points X/Y")
     ap.add_argument("--explain", metavar="CASE_ID", help="what a case checks, why, and the usual mistakes")
     ap.add_argument("--gradescope-package", metavar="OUT_ZIP", help="write Gradescope's autograder zip")
+    ap.add_argument("--prairielearn", action="store_true",
+                    help="PrairieLearn's external grader: grade $GRADE_ROOT/student (default /grade), "
+                         "write $GRADE_ROOT/results/results.json")
+    ap.add_argument("--autolab", action="store_true", help="Autolab: end the output with the scores line")
+    ap.add_argument("--autolab-package", metavar="OUT_DIR", help="write Autolab's autograde-Makefile and "
+                                                                   "autograde.tar into OUT_DIR")
     ap.add_argument("--batch", metavar="DIR", help="grade every subfolder of DIR (one submission each)")
     ap.add_argument("--out", metavar="OUT", help="with --batch: where the results go")
     ap.add_argument("--jobs", metavar="N", type=int, help="with --batch: submissions graded at once "
                                                           "(default: the number of CPUs)")
+    ap.add_argument("--install-deps", action="store_true",
+                    help="install the Debian/Ubuntu packages a grading needs (as root), then exit")
     args = ap.parse_args(argv)
-    if args.explain or args.gradescope_package:
+    for option in ("results", "html", "junit", "gradescope_package"):
+        problem = output_path_problem(getattr(args, option))
+        if problem:  # one line, before anything is started
+            sys.stderr.write(f"grader: --{option.replace('_', '-')} {getattr(args, option)}: {problem}\n")
+            sys.exit(2)
+    if args.explain or args.gradescope_package or args.autolab_package:
         if args.submission is not None or args.batch is not None:
-            ap.error("--explain and --gradescope-package take no submission")
+            ap.error("--explain and the --*-package options take no submission")
         return args
+    if args.prairielearn:
+        if args.submission is not None or args.batch is not None:
+            ap.error("--prairielearn grades $GRADE_ROOT/student: give no submission")
+        from platforms.prairielearn import grade_root
+        args.submission = os.path.join(grade_root(), "student")
     if args.batch is None:
         if args.submission is None:
             ap.error("give a SUBMISSION_DIR, or --batch DIR --out OUT")
@@ -243,7 +292,8 @@ def start_early_builds(args):
     compiles, started now, before pytest is imported, so gcc runs while Python
     loads (a fifth of a second here). Returns (submission, work, {program:
     Build}), or None for the other modes."""
-    if args.submission is None or args.batch is not None or args.explain or args.gradescope_package:
+    if args.submission is None or args.batch is not None or args.explain or args.gradescope_package \
+            or args.autolab_package:
         return None
     sub = os.path.abspath(args.submission)
     if not os.path.isdir(sub):
@@ -263,6 +313,10 @@ def start_early_builds(args):
 
 ARGS = EARLY = None
 if __name__ == "__main__":
+    if "--install-deps" in sys.argv[1:]:  # before anything needs what it installs
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from platforms.prereqs import install
+        sys.exit(install())
     ensure_pytest()  # may re-execute: before anything is started
     ARGS = parse_args(sys.argv[1:])  # a usage error ends here
     EARLY = start_early_builds(ARGS)
@@ -463,9 +517,12 @@ class Grading:
 
 def not_built(cid, program, built):
     why = built["messages"] if built else f"{program} was not built"
-    return {"id": cid, "program": program, "verdict": "fail", "reason": f"{program}.c does not compile",
-            "expected": {}, "observed": {"compiler": why}, "hint": "Fix the compiler's errors first.",
-            "time_ms": 0, "transcript": []}
+    if built and built.get("missing"):
+        reason, hint = f"{program}.c is missing", f"Submit the program as a file named exactly {program}.c."
+    else:
+        reason, hint = f"{program}.c does not compile", "Fix the compiler's errors first."
+    return {"id": cid, "program": program, "verdict": "fail", "reason": reason,
+            "expected": {}, "observed": {"compiler": why}, "hint": hint, "time_ms": 0, "transcript": []}
 
 
 def test_case(case, grading):
@@ -575,6 +632,14 @@ def grade_without_pytest(submission, files, cases, peers, expected, selected, is
         shutil.rmtree(work, ignore_errors=True)
 
 
+def assignment_points(case_dirs):
+    """The points of every case the grading would have run (0 when the cases cannot be read)."""
+    try:
+        return sum(c["points"] for c in load_cases(case_files(case_dirs)))
+    except GraderError:
+        return 0
+
+
 def explain(case_id, case_dirs):
     """--explain: the case's text, and the realistic bugs (tests/mutants.json) it catches."""
     cases = {c["id"]: c for c in load_cases(case_files(case_dirs))}
@@ -614,6 +679,18 @@ def main(argv=None):
             platforms.gradescope_package(ROOT, args.gradescope_package, args.cases)
             sys.stdout.write(f"wrote {args.gradescope_package}\n")
             return 0
+        if args.autolab_package:
+            from platforms import autolab
+            autolab.package(ROOT, args.autolab_package)
+            sys.stdout.write(f"wrote {args.autolab_package}/autograde-Makefile and autograde.tar\n")
+            return 0
+        if args.prairielearn:
+            from platforms import prairielearn
+            errors = prairielearn.format_errors(args.submission, PROGRAMS, missing_program)
+            if errors:  # nothing is scored: the student fixes the names and submits again
+                prairielearn.write(prairielearn.ungradable(errors))
+                sys.stdout.write("not gradable: " + "; ".join(errors) + "\n")
+                return 0
         if args.batch is not None:
             import batch  # the class-wide mode: batch.py, given this module's functions
             return batch.run(args, sys.modules[__name__])
@@ -622,9 +699,11 @@ def main(argv=None):
             raise GraderError("no case matches the selection")
     except GraderError as e:
         sys.stderr.write(f"grader: {e}\n")
-        if args.classroom:
+        if args.classroom:  # the reporter still records 0/max with the reason: exit 0 once written
             try:
-                platforms.append_github_output(classroom_output_line(classroom_result(None, 0, fault=str(e))))
+                platforms.append_github_output(classroom_output_line(
+                    classroom_result(None, 0, fault=str(e), max_score=assignment_points(args.cases))))
+                return 0
             except OSError:
                 pass
         return 2
@@ -637,6 +716,14 @@ def main(argv=None):
     if os.environ.get("GRADER_TIMING"):
         sys.stderr.write("timing: " + ", ".join(f"{k} {v:.3f} s" for k, v in g.timing.items()) + "\n")
     per, got, total = scores(g.cases, g.verdicts)
+    if args.prairielearn:
+        from platforms import prairielearn
+        prairielearn.write(prairielearn.results(g, elapsed))
+        return 0
+    if args.autolab:  # last: Autolab reads the final line
+        from platforms import autolab
+        sys.stdout.write(autolab.scores_line(per, PROGRAMS) + "\n")
+        return 0
     if args.classroom:
         try:
             platforms.append_github_output(classroom_output_line(classroom_result(g, elapsed)))

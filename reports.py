@@ -91,6 +91,21 @@ def failures_first(cases, verdicts, program):
     return sorted(ran, key=lambda c: verdicts[c["id"]]["verdict"] == "pass")
 
 
+def build_lines(g, bad=str, shown=20):
+    """Each program's build as the reports show it: `build X.c: ok`, `MISSING` or
+    `DOES NOT COMPILE` (passed through bad), its warning count, and the first SHOWN
+    lines of the compiler's messages, indented."""
+    out = []
+    for p, b in g.built.items():
+        if b is None:
+            continue
+        warn = b["messages"].count("warning:")
+        state = "ok" if b["ok"] else bad("MISSING" if b.get("missing") else "DOES NOT COMPILE")
+        out.append(f"build {p}.c: {state}" + (f" ({warn} warning{'s' if warn != 1 else ''})" if warn else ""))
+        out += ["    " + line for line in printable(b["messages"]).splitlines()[:shown]]
+    return out
+
+
 def text_report(g, elapsed, colour=False):
     """The report a TA or student reads: builds, a compact table per program
     (failures first), the details of every failure, the total."""
@@ -99,12 +114,7 @@ def text_report(g, elapsed, colour=False):
 
     per, got, total = scores(g.cases, g.verdicts)
     out = [f"Grading {printable(g.submission, one_line=True)}", ""]
-    for p, b in g.built.items():
-        warn = b["messages"].count("warning:")
-        state = "ok" if b["ok"] else paint("DOES NOT COMPILE", "fail")
-        out.append(f"  build {p}.c: {state}" + (f" ({warn} warning{'s' if warn != 1 else ''})" if warn else ""))
-        if b["messages"]:
-            out += ["      " + line for line in printable(b["messages"]).splitlines()[:20]]
+    out += ["  " + line for line in build_lines(g, lambda text: paint(text, "fail"))]
     out.append("")
     for p in per:
         if per[p][1] == 0:
@@ -128,27 +138,36 @@ def text_report(g, elapsed, colour=False):
     return "\n".join(out) + "\n"
 
 
+def graded_cases(g):
+    """(case, verdict, passed, feedback) for every case that ran, in case order: what each
+    platform's result lists. Feedback is the requirement for a pass, else failure_text."""
+    for c in g.cases:
+        v = g.verdicts.get(c["id"])
+        if v is not None:
+            passed = v["verdict"] == "pass"
+            yield c, v, passed, printable(c["requirement"]) if passed else failure_text(c, v)
+
+
 def gradescope_results(g, elapsed):
     """Gradescope's results.json: score, execution_time, tests[]."""
     tests = []
-    for c in g.cases:
-        v = g.verdicts.get(c["id"])
-        if v is None:
-            continue
-        passed = v["verdict"] == "pass"
+    for c, v, passed, feedback in graded_cases(g):
         t = {"name": printable(f"{c['id']}: {c['description']}", one_line=True), "score": c["points"] if passed else 0,
              "max_score": c["points"], "status": "passed" if passed else "failed",
-             "output": printable(c["requirement"]) if passed else failure_text(c, v),
-             "tags": [c["program"], c["category"]],
+             "output": feedback, "tags": [c["program"], c["category"]],
              "extra_data": {"verdict": v["verdict"], "time_ms": v.get("time_ms", 0)}}
         if c.get("hidden"):
             t["visibility"] = "after_published"
         tests.append(t)
     _, got, _ = scores(g.cases, g.verdicts)
-    results = {"score": got, "execution_time": round(elapsed, 2), "tests": tests}
+    # What students see at the top: the build (compiler errors and warnings, which
+    # the README promises them), then the isolation. The grader's stdout, the text
+    # report, stays hidden: it would show hidden cases before they are published.
+    build = build_lines(g)
     if g.isolation_in_force():
-        results["output"] = printable(f"Graded under isolation {g.isolation_in_force()}.")
-    return results
+        build += ["", printable(f"Graded under isolation {g.isolation_in_force()}.")]
+    return {"score": got, "execution_time": round(elapsed, 2), "output": "\n".join(build),
+            "output_format": "text", "stdout_visibility": "hidden", "tests": tests}
 
 
 
@@ -184,27 +203,62 @@ def junit_xml(g, elapsed):
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
-def classroom_result(g, elapsed, fault=None):
+# The reporter receives the base64 result in one environment variable, and Linux
+# refuses to start a program with one over 128 KiB: the result is kept under this.
+CLASSROOM_LIMIT = 60 * 1024
+
+
+def classroom_result(g, elapsed, fault=None, max_score=0):
     """The result a GitHub Classroom grader step hands to autograding-grading-reporter
-    (version 1, status pass/fail/error, max_score, tests[] with partial credit)."""
-    per, got, total = scores(g.cases, g.verdicts) if g else ({}, 0, 0)
+    (version 1, status pass/fail/error, max_score, tests[] with partial credit). For a
+    fault of the grader, one error test and max_score given, so that the reporter
+    records 0/max_score with the reason. Fitted under CLASSROOM_LIMIT (fit_classroom)."""
+    per, got, total = scores(g.cases, g.verdicts) if g else ({}, 0, max_score)
     tests = []
-    for c in (g.cases if g else []):
-        v = g.verdicts.get(c["id"])
-        if v is None:
-            continue
-        passed = v["verdict"] == "pass"
+    for c, v, passed, feedback in (graded_cases(g) if g else ()):
         tests.append({"name": printable(f"{c['id']}: {c['description']}", one_line=True),
                       "status": "pass" if passed else "fail",
-                      "score": c["points"] if passed else 0, "max_score": c["points"],
-                      "message": printable(c["requirement"]) if passed else failure_text(c, v),
+                      "score": c["points"] if passed else 0, "max_score": c["points"], "message": feedback,
                       "test_code": c["scenario"], "filename": f"{c['program']}.c", "line_no": 0,
                       "duration": int(v.get("time_ms", 0))})
     status = "error" if fault else ("pass" if got == total else "fail")
     result = {"version": 1, "status": status, "max_score": total, "tests": tests}
     if fault:
-        result["tests"] = [{"name": "grader", "status": "error", "score": 0, "message": printable(fault, one_line=True),
+        result["tests"] = [{"name": "grader", "status": "error", "score": 0, "max_score": max_score,
+                            "message": printable(fault, one_line=True) + " (the course staff has been told by the "
+                            "job log; this is no judgement of your code)",
                             "test_code": "", "filename": "", "line_no": 0, "duration": 0}]
+    return fit_classroom(result)
+
+
+def encoded_size(result):
+    return len(classroom_output_line(result))
+
+
+def fit_classroom(result, limit=CLASSROOM_LIMIT):
+    """RESULT cut until its encoded line fits in LIMIT bytes: failure messages shortened
+    (the job log keeps them whole), then, for a case set too large even so, one test per
+    program carrying that program's points. Scores never change."""
+    cap = 4000
+    while encoded_size(result) > limit and cap >= 60:
+        for t in result["tests"]:
+            if len(t["message"]) > cap:
+                t["message"] = t["message"][:cap] + " ... (cut: the whole report is in the job log)"
+        cap //= 2
+    if encoded_size(result) > limit:
+        per = {}
+        for t in result["tests"]:
+            p = per.setdefault(t["filename"], {"name": t["filename"] or "grader", "status": "pass", "score": 0,
+                                               "max_score": 0, "message": "", "test_code": "", "filename": t["filename"],
+                                               "line_no": 0, "duration": 0})
+            p["score"] += t["score"]
+            p["max_score"] += t.get("max_score", 0)
+            p["duration"] += t["duration"]
+            if t["status"] != "pass":
+                p["status"] = t["status"]
+        for p in per.values():
+            p["message"] = f"{p['score']}/{p['max_score']} points: the cases are listed in the job log"
+        result["tests"] = list(per.values())
     return result
 
 

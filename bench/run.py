@@ -62,8 +62,13 @@ def machine():
 
 
 def timed(cmd, **kw):
+    """Runs CMD, saying on stderr what runs and how long it took (a figure takes minutes)."""
+    shown = " ".join(os.path.relpath(a, ROOT) if a.startswith(ROOT) else a for a in map(str, cmd))
+    sys.stderr.write(f"bench: {shown[:100]} ...")
+    sys.stderr.flush()
     t0 = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    sys.stderr.write(f" {time.monotonic() - t0:.1f} s\n")
     return time.monotonic() - t0, proc
 
 

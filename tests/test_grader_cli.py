@@ -193,7 +193,8 @@ def test_no_pytest_anywhere_names_the_fix():
     proc = subprocess.run([py, str(ROOT / "grader.py"), str(ROOT / "reference")], capture_output=True,
                           text=True, env=env, timeout=60)
     assert proc.returncode == 2
-    assert proc.stderr == "grader: pytest is missing: run  apt-get install -y python3-pytest python3-pytest-xdist\n"
+    assert proc.stderr == ("grader: pytest is missing: run  apt-get update && apt-get install -y python3-pytest"
+                           "  (or: sudo ./grader.py --install-deps)\n")
 
 
 def test_a_probe_fault_is_exit_2_never_a_score(tmp_path):
@@ -214,3 +215,21 @@ exec {real} "$@"
                           capture_output=True, text=True, env=dict(os.environ, GRADER_BUILD=str(build)), timeout=120)
     assert proc.returncode == 2
     assert proc.stderr == "grader: probe: simulated fault\n"
+
+
+@pytest.mark.parametrize("option, path, why", [("--results", "/tmp", "is a folder; give a file name"),
+                                               ("--html", "/nonexistent/r.html", "no folder /nonexistent"),
+                                               ("--gradescope-package", "/tmp", "is a folder; give a file name")])
+def test_a_bad_output_path_is_one_line_and_exit_2(option, path, why):
+    args = [option, path] if option == "--gradescope-package" else [ROOT / "reference", option, path]
+    proc = run_grader(*args)
+    assert proc.returncode == 2 and proc.stderr == f"grader: {option} {path}: {why}\n"
+
+
+def test_a_misspelled_file_is_named(reference_copy, tmp_path):
+    (reference_copy / "tcp_qq_srver.c").rename(reference_copy / "tcp_qq_server.c")
+    proc, results = grade_json(reference_copy, tmp_path, "-k", "qq.first_connection or us.hex_message")
+    assert "build tcp_qq_srver.c: MISSING" in proc.stdout
+    assert "found tcp_qq_server.c: the file must be named exactly tcp_qq_srver.c" in proc.stdout
+    qq = next(t for t in results["tests"] if t["name"].startswith("qq."))
+    assert "tcp_qq_srver.c is missing" in qq["output"] and "DOES NOT COMPILE" not in proc.stdout
