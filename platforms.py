@@ -1,8 +1,11 @@
 """Where courses already grade: GitHub Classroom's grader-step output and
 Gradescope's autograder zip. grader.py grades; this module hands the result over."""
+import json
 import os
 import stat
 import zipfile
+
+import assignments
 
 # The Debian packages a grading needs: the README's prerequisites line, .ci/run,
 # the Gradescope setup.sh and the Classroom workflow install these (tests/test_docs.py
@@ -10,8 +13,8 @@ import zipfile
 PACKAGES = "gcc make cmake pkg-config libjansson-dev python3 python3-pytest python3-pytest-xdist"
 
 # What the autograder zip carries of this tree (relative paths; folders whole).
-SHIPPED = ["grader.py", "reports.py", "platforms.py", "CMakeLists.txt", "CMakePresets.json",
-           "harness", "reference", "cases"]
+SHIPPED = ["grader.py", "reports.py", "platforms.py", "assignments.py", "CMakeLists.txt", "CMakePresets.json",
+           "harness", "reference", "cases", "assignments", "student_template"]
 
 SETUP_SH = f"""#!/usr/bin/env bash
 # Gradescope runs this once when it builds the autograder image.
@@ -34,7 +37,7 @@ SUB="$ROOT/submission"
 # a student may upload the files inside a folder: grade the folder that holds them
 found=$(find "$SUB" -maxdepth 3 -name unix_d_server.c -printf '%h\\n' 2>/dev/null | sort | head -n 1)
 [ -n "$found" ] && SUB="$found"
-EXTRA=()
+EXTRA=(--assignment "@ASSIGNMENT@")
 for d in "$ROOT"/source/cases_extra/*/; do [ -d "$d" ] && EXTRA+=(--cases "$d"); done
 # Where Gradescope's container allows no namespaces the grader hides its tree from
 # student code by permissions (isolation level 3): nobody but root may enter it.
@@ -59,9 +62,21 @@ def append_github_output(line):
         fh.write(line)
 
 
-def gradescope_package(root, out_zip, case_dirs=()):
+def gradescope_package(root, out_zip, case_dirs=(), assignment=None):
     """Writes Gradescope's autograder zip: setup.sh and run_autograder at the top,
-    the grader's tree beside them, a TA's case folders as cases_extra/N/."""
+    the grader's tree beside them (the shipped assignments with it), a TA's case folders
+    as cases_extra/N/; run_autograder grades ASSIGNMENT (an assignments.Assignment; the
+    default when None). An assignment from a folder of its own travels as
+    assignments/NAME/, and so does each base of it that is not shipped."""
+    assignment = assignment or assignments.resolve(None)
+    extra = [a for a in assignment.chain() if os.path.dirname(a.folder) != assignments.SHIPPED_DIR]
+    for a in extra:
+        if a.name in assignments.shipped():
+            raise assignments.AssignmentError(f"{a.folder}: its name {a.name} is a shipped assignment's: rename it")
+        for key, path in a.paths.items():
+            if os.path.exists(path) and os.path.commonpath([path, a.folder]) != a.folder:
+                raise assignments.AssignmentError(f"{a.folder}: its {key} ({path}) is outside its folder, "
+                                                  "so it cannot travel in the package")
     def add_file(z, src, arcname, mode=0o644):
         info = zipfile.ZipInfo(arcname, date_time=(2026, 1, 1, 0, 0, 0))  # same bytes every build
         info.external_attr = (stat.S_IFREG | mode) << 16
@@ -76,7 +91,7 @@ def gradescope_package(root, out_zip, case_dirs=()):
 
     with zipfile.ZipFile(out_zip, "w") as z:
         add_text(z, SETUP_SH, "setup.sh", 0o755)
-        add_text(z, RUN_AUTOGRADER, "run_autograder", 0o755)
+        add_text(z, RUN_AUTOGRADER.replace("@ASSIGNMENT@", assignment.name), "run_autograder", 0o755)
         for item in SHIPPED:
             path = os.path.join(root, item)
             if os.path.isfile(path):
@@ -87,6 +102,17 @@ def gradescope_package(root, out_zip, case_dirs=()):
                 for fn in sorted(filenames):
                     full = os.path.join(dirpath, fn)
                     add_file(z, full, os.path.relpath(full, root))
+        for a in extra:
+            for dirpath, dirnames, filenames in os.walk(a.folder):
+                dirnames.sort()
+                for fn in sorted(filenames):
+                    full = os.path.join(dirpath, fn)
+                    arc = f"assignments/{a.name}/{os.path.relpath(full, a.folder)}"
+                    if full == os.path.join(a.folder, "assignment.json"):  # its base by name in the package
+                        add_text(z, json.dumps(dict(a.config, base=a.base.name) if a.base else a.config, indent=2),
+                                 arc, 0o644)
+                    else:
+                        add_file(z, full, arc)
         for i, d in enumerate(case_dirs):
             for fn in sorted(os.listdir(d)):
                 if fn.endswith(".json"):

@@ -99,6 +99,8 @@ def text_report(g, elapsed, colour=False):
 
     per, got, total = scores(g.cases, g.verdicts)
     out = [f"Grading {printable(g.submission, one_line=True)}", ""]
+    if getattr(g, "assignment", None) and g.assignment != "lecture13":
+        out[1:1] = [f"Assignment: {printable(g.assignment, one_line=True)}"]
     for p, b in g.built.items():
         warn = b["messages"].count("warning:")
         state = "ok" if b["ok"] else paint("DOES NOT COMPILE", "fail")
