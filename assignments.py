@@ -81,7 +81,7 @@ class Assignment:
         out = []
         for a in self.chain():
             for p in [a.folder] + [a.paths[k] for k in ("cases", "reference", "student")]:
-                if p not in out:
+                if p not in out and os.path.exists(p):  # a copy of the grader may lack student_template/
                     out.append(p)
         return out
 
