@@ -1,6 +1,6 @@
 """Grading a whole class: every subfolder of a folder is one submission.
 
-    ./grader.py --batch DIR --out OUT [--jobs N] [--cases DIR] [-k EXPR] [-q]
+    ./grader.py --batch DIR --out OUT [--jobs N] [--assignment NAME|DIR] [--cases DIR] [-k EXPR] [-q]
 
 grader.py calls run(args, grader) with itself as `grader`, so that a batch
 grades with exactly the functions a single grading uses (and tests that patch
@@ -174,7 +174,7 @@ def run(args, grader):
             pass
     except OSError as e:
         raise grader.GraderError(f"--out {args.out}: cannot write there ({e.strerror or e})")
-    files, cases, peers, expected = grader.prepare(args.cases)
+    files, cases, peers, expected = grader.prepare(args.cases, args.assignment)
     selected = grader.select_ids(files, cases, args.k)
     if not selected:
         raise grader.GraderError("no case matches the selection")
@@ -199,13 +199,15 @@ def run(args, grader):
             todo.append((name, fp))
 
     stop = threading.Event()
+    hide = grader.hidden_paths(args.cases, root, out, assignment=args.assignment)
+    assignment_name = grader.load_assignment(args.assignment).name if args.assignment else None
 
     def grade_one(name, fp):
         """Grades one submission and writes its files; (None, "got/max") or (reason, None)."""
         dest = os.path.join(out, name)
         try:
             g, elapsed = grader.grade_without_pytest(os.path.join(root, name), files, cases, peers, expected, selected,
-                                                     args.isolation, grader.hidden_paths(args.cases, root, out), steps)
+                                                     args.isolation, hide, steps, assignment_name)
             if stop.is_set():
                 return "interrupted", None
             _, got, total = scores(g.cases, g.verdicts)

@@ -57,6 +57,8 @@ import shutil
 import subprocess
 import tempfile
 
+import assignments  # noqa: E402 -- small, and needed by the command line
+
 ROOT = os.path.dirname(os.path.abspath(__file__))
 PROGRAMS = ["unix_d_server", "unix_d_send", "tcp_qq_srver", "tcp_client", "tcp_echo_serverSR"]
 CFLAGS = ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-pipe", "-fdiagnostics-color=never"]  # -pipe: no temporary files, same code
@@ -185,20 +187,33 @@ def compile_program(src_dir, program, out_dir, isolation="auto", hide=()):
     return Build(src_dir, program, out_dir, isolation, hide).result()
 
 
-def compile_reference(src_dir, out_dir):
-    """Compiles our five reference programs side by side; {program: compile result}."""
+def compile_reference(sources, out_dir):
+    """Compiles the five reference programs side by side, each from its file in SOURCES
+    ({program: path}: an assignment's own or its base's); {program: compile result}."""
     os.makedirs(out_dir, exist_ok=True)
-    builds = [Build(src_dir, p, out_dir, trusted=True) for p in PROGRAMS]
+    builds = [Build(os.path.dirname(sources[p]), p, out_dir, trusted=True) for p in PROGRAMS]
     return {b.program: b.result() for b in builds}
 
 
-def hidden_paths(case_dirs, *more):
+def load_assignment(spec):
+    """The Assignment that --assignment names (a shipped NAME or a DIR; None: the default)."""
+    if isinstance(spec, assignments.Assignment):
+        return spec
+    try:
+        return assignments.resolve(spec)
+    except assignments.AssignmentError as e:
+        raise GraderError(f"--assignment: {e}")
+
+
+def hidden_paths(case_dirs, *more, assignment=None):
     """What a submission's code, from its compile on, must never see: the grader's own tree
     (reference sources, cases, tests), the build folder (the oracle: recorded expectations
-    and reference binaries), a TA's case folders, and MORE (other students' submissions, the
-    batch's output). A grading's own report files are not among them: they hold nothing of
-    anyone else, and are written once every program of the grading is gone."""
-    paths = [ROOT, build_dir()] + list(case_dirs) + [m for m in more if m]
+    and reference binaries), a TA's case folders, the assignment's folders (its references,
+    cases and those of its bases), and MORE (other students' submissions, the batch's
+    output). A grading's own report files are not among them: they hold nothing of anyone
+    else, and are written once every program of the grading is gone."""
+    folders = load_assignment(assignment).folders()
+    paths = [ROOT, build_dir()] + list(case_dirs) + folders + [m for m in more if m]
     seen = []
     for p in (os.path.abspath(p) for p in paths):
         if p not in seen:
@@ -249,15 +264,25 @@ def parse_args(argv):
                                                           "(default: the number of CPUs)")
     ap.add_argument("--install-deps", action="store_true",
                     help="install the Debian/Ubuntu packages a grading needs (as root), then exit")
+    ap.add_argument("--assignment", metavar="NAME|DIR",
+                    help=f"the version of the homework graded: a shipped one ({', '.join(assignments.shipped())}) "
+                         f"or an assignment folder (default: {assignments.DEFAULT})")
+    ap.add_argument("--check-assignment", metavar="DIR", help="validate an assignment folder (docs/ASSIGNMENTS.md)")
+    ap.add_argument("--student-template", metavar="OUT", help="write the assignment's student folder (README, "
+                                                              "skeletons) to OUT")
     args = ap.parse_args(argv)
     for option in ("results", "html", "junit", "gradescope_package"):
         problem = output_path_problem(getattr(args, option))
         if problem:  # one line, before anything is started
             sys.stderr.write(f"grader: --{option.replace('_', '-')} {getattr(args, option)}: {problem}\n")
             sys.exit(2)
-    if args.explain or args.gradescope_package or args.autolab_package:
+    if args.explain or args.gradescope_package or args.autolab_package or args.check_assignment \
+            or args.student_template:
         if args.submission is not None or args.batch is not None:
-            ap.error("--explain and the --*-package options take no submission")
+            ap.error("--explain, the --*-package options, --check-assignment and --student-template take no "
+                     "submission")
+        if args.check_assignment and args.assignment:
+            ap.error("--check-assignment names its folder itself: no --assignment")
         return args
     if args.prairielearn:
         if args.submission is not None or args.batch is not None:
@@ -302,8 +327,8 @@ def start_early_builds(args):
     builds = {}
     try:
         for p in PROGRAMS:
-            builds[p] = Build(sub, p, work, args.isolation, hidden_paths(args.cases))
-    except (OSError, GraderError):  # no compiler, say: grade() meets it again and reports it
+            builds[p] = Build(sub, p, work, args.isolation, hidden_paths(args.cases, assignment=args.assignment))
+    except (OSError, GraderError):  # no compiler, a broken assignment: grade() meets it again and reports it
         for b in builds.values():
             b.cancel()
         shutil.rmtree(work, ignore_errors=True)
@@ -330,12 +355,16 @@ from reports import (classroom_output_line, classroom_result, explain_text, fail
 
 # ---------------------------------------------------------------- cases
 
-def case_files(extra_dirs=()):
+def case_files(extra_dirs=(), assignment=None):
+    """The assignment's case files (merged with its base's: assignments.py), then a TA's."""
     def lecture_order(path):  # the programs in the order the lecture gives them
         name = os.path.basename(path)[:-len(".json")]
         return (PROGRAMS.index(name) if name in PROGRAMS else len(PROGRAMS), name)
 
-    files = sorted(glob.glob(os.path.join(ROOT, "cases", "*.json")), key=lecture_order)
+    try:
+        files = sorted(load_assignment(assignment).case_files(PROGRAMS, build_dir()), key=lecture_order)
+    except assignments.AssignmentError as e:
+        raise GraderError(str(e))
     for d in extra_dirs:
         if not os.path.isdir(d):
             raise GraderError(f"--cases {d}: not a folder")
@@ -385,12 +414,16 @@ def run_probe(binary, peers, files, expected=None, ids=None, isolation="auto", h
     return verdicts
 
 
-def oracle(files):
-    """The reference binaries and their recorded observations, cached by the
+def oracle(files, assignment=None):
+    """The assignment's reference binaries and their recorded observations, cached by the
     hash of everything they depend on. Returns (bin dir, expected.json path)."""
+    try:
+        sources = load_assignment(assignment).references(PROGRAMS)
+    except assignments.AssignmentError as e:
+        raise GraderError(str(e))
     h = hashlib.sha256()
     probe = probe_path()
-    for f in [probe] + sorted(glob.glob(os.path.join(ROOT, "reference", "*.c"))) + list(files):
+    for f in [probe] + sorted(sources.values()) + list(files):
         with open(f, "rb") as fh:
             h.update(f.encode() + b"\0" + fh.read())
     cache = os.path.join(build_dir(), "oracle", h.hexdigest()[:16])
@@ -400,10 +433,12 @@ def oracle(files):
     os.makedirs(os.path.dirname(cache), exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=".tmp-", dir=os.path.dirname(cache))
     try:
-        built = compile_reference(os.path.join(ROOT, "reference"), tmp)
+        built = compile_reference(sources, tmp)
         broken = [p for p, b in built.items() if not b["ok"]]
         if broken:
-            raise GraderError(f"the reference {broken[0]}.c does not compile: {built[broken[0]]['messages']}")
+            lines = built[broken[0]]["messages"].splitlines() or ["?"]
+            first = next((ln for ln in lines if "error" in ln), lines[0])
+            raise GraderError(f"the reference {broken[0]}.c does not compile ({sources[broken[0]]}): {first}")
         observed = {}
         with concurrent.futures.ThreadPoolExecutor(len(PROGRAMS)) as pool:
             for verdicts in pool.map(lambda p: run_probe(os.path.join(tmp, p), tmp, files), PROGRAMS):
@@ -445,6 +480,7 @@ class Grading:
         self.verdicts = {}
         self.fault = None
         self.timing = {}  # seconds per phase, for GRADER_TIMING=1 and bench/
+        self.assignment = None  # its name, when another than the default (the report says it)
         self._pool = self._futures = None
 
     def isolation_in_force(self):
@@ -535,11 +571,12 @@ def test_case(case, grading):
 
 # ---------------------------------------------------------------- grading
 
-def prepare(case_dirs):
-    """What every grading with these case folders shares: (files, cases, peers, expected)."""
-    files = case_files(case_dirs)
+def prepare(case_dirs, assignment=None):
+    """What every grading of the assignment with these case folders shares: (files, cases,
+    peers, expected)."""
+    files = case_files(case_dirs, assignment)
     cases = load_cases(files)
-    peers, expected = oracle(files)
+    peers, expected = oracle(files, assignment)
     return files, cases, peers, expected
 
 
@@ -583,8 +620,10 @@ def grade(args, early=None):
         work, builds = tempfile.mkdtemp(prefix="grader-"), None
     try:
         t_oracle = time.monotonic()
-        files, cases, peers, expected = prepare(args.cases)
-        g = Grading(sub, files, cases, peers, expected, args.isolation, hidden_paths(args.cases), work, builds)
+        files, cases, peers, expected = prepare(args.cases, args.assignment)
+        g = Grading(sub, files, cases, peers, expected, args.isolation,
+                    hidden_paths(args.cases, assignment=args.assignment), work, builds)
+        g.assignment = load_assignment(args.assignment).name if args.assignment else None
         g.timing.update({"start-up": t_oracle - T_START, "oracle": time.monotonic() - t_oracle})
         if not args.k:
             g.start([c["id"] for c in cases])  # every case: no need to wait for pytest's collection
@@ -614,7 +653,8 @@ def select_ids(files, cases, k):
     return g.selected
 
 
-def grade_without_pytest(submission, files, cases, peers, expected, selected, isolation="auto", hide=(), pool=None):
+def grade_without_pytest(submission, files, cases, peers, expected, selected, isolation="auto", hide=(), pool=None,
+                         assignment=None):
     """Grades one submission on the case ids SELECTED, as grade() does but without pytest:
     the same builds, the same probe runs, the same verdicts; its pipelines run in pool
     when one is given. Returns (Grading, elapsed seconds)."""
@@ -624,6 +664,7 @@ def grade_without_pytest(submission, files, cases, peers, expected, selected, is
     work = tempfile.mkdtemp(prefix="grader-")
     try:
         g = Grading(submission, files, cases, peers, expected, isolation, hide, work)
+        g.assignment = assignment
         g.start(selected, pool)
         g.run()
         g.check_complete()
@@ -632,26 +673,88 @@ def grade_without_pytest(submission, files, cases, peers, expected, selected, is
         shutil.rmtree(work, ignore_errors=True)
 
 
-def assignment_points(case_dirs):
+def assignment_points(case_dirs, assignment=None):
     """The points of every case the grading would have run (0 when the cases cannot be read)."""
     try:
-        return sum(c["points"] for c in load_cases(case_files(case_dirs)))
-    except GraderError:
+        return sum(c["points"] for c in load_cases(case_files(case_dirs, load_assignment(assignment))))
+    except (GraderError, assignments.AssignmentError):
         return 0
 
 
-def explain(case_id, case_dirs):
-    """--explain: the case's text, and the realistic bugs (tests/mutants.json) it catches."""
-    cases = {c["id"]: c for c in load_cases(case_files(case_dirs))}
+def explain(case_id, case_dirs, assignment=None):
+    """--explain: the case's text, and the realistic bugs it catches (the mutants of the
+    assignment and of its bases: tests/mutants.json for lecture13)."""
+    a = load_assignment(assignment)
+    cases = {c["id"]: c for c in load_cases(case_files(case_dirs, a))}
     if case_id not in cases:
-        raise GraderError(f"no case {case_id} (the ids are in docs/CASES.md)")
+        raise GraderError(f"no case {case_id} in {a.name} (the ids are in docs/CASES.md)")
     mistakes = []
-    try:
-        with open(os.path.join(ROOT, "tests", "mutants.json")) as fh:
-            mistakes = [m["bug"] for m in json.load(fh) if case_id in m["catches"]]
-    except (OSError, ValueError, KeyError):
-        pass
+    for each in a.chain():
+        try:
+            mistakes += [m["bug"] for m in each.mutants() if case_id in m["catches"] and m["bug"] not in mistakes]
+        except (assignments.AssignmentError, KeyError, TypeError):
+            pass
     return explain_text(cases[case_id], mistakes)
+
+
+def check_assignment(folder, isolation="auto"):
+    """--check-assignment: the assignment at FOLDER parses, its ids are unique, every case it
+    changes or drops exists in its base, its README traces every case (rules.json), its
+    mutants apply to its references, and every case records on its references. Returns the
+    line to print; raises GraderError with the first problem."""
+    try:
+        a = assignments.Assignment(folder)
+        files = a.case_files(PROGRAMS, build_dir())
+        cases = load_cases(files)
+        ids = [c["id"] for c in cases]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise GraderError(f"{folder}: case id {twice[0]} is given twice")
+        readme, text = a.readme()
+        sys.path.insert(0, os.path.join(ROOT, "docs"))
+        import make_traceability
+        rows = a.rules(text, set(ids))
+        problems = make_traceability.problems({"rules": rows}, text, set(ids))
+        if problems:
+            raise GraderError(f"{readme}: {problems[0]} (rules.json)")
+        traced = {cid for r in rows for cid in r.get("cases", [])}
+        untraced = [i for i in ids if i not in traced]
+        if untraced:
+            raise GraderError(f"{readme}: no rule of rules.json traces case {untraced[0]}: the README must say "
+                              f"what it checks, and a row quote it")
+        sources = a.references(PROGRAMS)
+        for m in a.mutants():
+            name = m.get("name", "?")
+            if m.get("program") not in PROGRAMS or not m.get("edits") or not m.get("catches"):
+                raise GraderError(f"{a.paths['mutants']}: mutant {name}: needs program, edits and catches")
+            with open(sources[m["program"]]) as fh:
+                text = fh.read()
+            for e in m["edits"]:
+                if text.count(e["find"]) != 1:
+                    raise GraderError(f"{a.paths['mutants']}: mutant {name}: {e['find']!r} is not in "
+                                      f"{sources[m['program']]} exactly once")
+            for cid in m["catches"]:
+                if cid not in ids:
+                    raise GraderError(f"{a.paths['mutants']}: mutant {name}: no case {cid} in {a.name}")
+    except assignments.AssignmentError as e:
+        raise GraderError(str(e))
+    except (KeyError, TypeError) as e:
+        raise GraderError(f"{folder}: malformed ({type(e).__name__}: {e})")
+    oracle(files, a)  # every case records on the references, or the first that does not says why
+    points = sum(c["points"] for c in cases)
+    return f"{a.name}: ok: {len(cases)} cases, {points} points, every case recorded on its references"
+
+
+def write_student_template(assignment, out):
+    """--student-template: the assignment's student folder (its README and skeletons over its
+    base's) written to OUT, which must not exist yet."""
+    a = load_assignment(assignment)
+    if os.path.exists(out):
+        raise GraderError(f"{out}: exists already")
+    for rel, src in a.student_files().items():
+        dest = os.path.join(out, rel)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        shutil.copyfile(src, dest)
 
 
 def write_reports(args, g, elapsed):
@@ -671,17 +774,24 @@ def main(argv=None):
     args = ARGS if argv is None and ARGS is not None else parse_args(sys.argv[1:] if argv is None else argv)
     early = EARLY if args is ARGS else None
     try:
+        if args.check_assignment:
+            sys.stdout.write(check_assignment(args.check_assignment, args.isolation) + "\n")
+            return 0
+        if args.student_template:
+            write_student_template(args.assignment, args.student_template)
+            sys.stdout.write(f"wrote {args.student_template}\n")
+            return 0
         if args.explain:
-            sys.stdout.write(explain(args.explain, args.cases))
+            sys.stdout.write(explain(args.explain, args.cases, args.assignment))
             return 0
         if args.gradescope_package:
-            load_cases(case_files(args.cases))  # a bad case folder stops here, not on Gradescope
-            platforms.gradescope_package(ROOT, args.gradescope_package, args.cases)
+            load_cases(case_files(args.cases, args.assignment))  # a bad case folder stops here, not on Gradescope
+            platforms.gradescope_package(ROOT, args.gradescope_package, args.cases, load_assignment(args.assignment))
             sys.stdout.write(f"wrote {args.gradescope_package}\n")
             return 0
         if args.autolab_package:
             from platforms import autolab
-            autolab.package(ROOT, args.autolab_package)
+            autolab.package(ROOT, args.autolab_package, load_assignment(args.assignment).name)
             sys.stdout.write(f"wrote {args.autolab_package}/autograde-Makefile and autograde.tar\n")
             return 0
         if args.prairielearn:
@@ -702,7 +812,7 @@ def main(argv=None):
         if args.classroom:  # the reporter still records 0/max with the reason: exit 0 once written
             try:
                 platforms.append_github_output(classroom_output_line(
-                    classroom_result(None, 0, fault=str(e), max_score=assignment_points(args.cases))))
+                    classroom_result(None, 0, fault=str(e), max_score=assignment_points(args.cases, args.assignment))))
                 return 0
             except OSError:
                 pass

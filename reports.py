@@ -114,6 +114,8 @@ def text_report(g, elapsed, colour=False):
 
     per, got, total = scores(g.cases, g.verdicts)
     out = [f"Grading {printable(g.submission, one_line=True)}", ""]
+    if getattr(g, "assignment", None) and g.assignment != "lecture13":
+        out[1:1] = [f"Assignment: {printable(g.assignment, one_line=True)}"]
     out += ["  " + line for line in build_lines(g, lambda text: paint(text, "fail"))]
     out.append("")
     for p in per:

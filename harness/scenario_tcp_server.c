@@ -2,10 +2,24 @@
 
    params:
      addr          where the server is told to listen (default 127.0.0.1)
-     connections   [{send: payload, abandon: "fin"|"rst"|"fin_rst", repeat: N}] one
-                   after another; fin_rst: the client sends payload, closes its
-                   sending side, and once the server has seen that, resets: the
-                   server's next send fails with EPIPE (and raises SIGPIPE)
+     connections   [{send: payload, abandon: "fin"|"rst"|"fin_rst", repeat: N,
+                   hold: true}] one after another; fin_rst: the client sends
+                   payload, closes its sending side, and once the server has
+                   seen that, resets: the server's next send fails with EPIPE
+                   (and raises SIGPIPE). send may be a list of payloads, sent
+                   in turn: the next once the server has received the last and
+                   gone back to waiting (a server that reads once gets only
+                   the first). hold: the client connects, and once the server
+                   has accepted it sends nothing until every later connection
+                   of the list has been served; then it sends and reads its
+                   reply (its reply keeps its place in replies): a server that
+                   serves one client at a time is stuck in recv() on it
+     half_close    every client shuts down its sending side after its payload
+                   (a server that reads the whole message answers only then)
+     count_children  the server's own processes: while the first held
+                   connection waits (children_while_held), and zombies among
+                   them once every connection has ended (zombies; vacuous
+                   when it had no process of its own while a connection was held)
      burst         K connections open at once (each sends burst_send), then read
      freeze        each abandoned connection is opened and closed while the server is stopped
      other_addr    an address the server must not answer on
@@ -19,8 +33,10 @@
                    probe holds open and sends nothing on); it must exit
    observes: listen, other_addr, replies, replies_sorted, logs (per connection,
              abandoned ones too), abandoned_logs (only theirs; vacuous when
-             nothing at all was logged), alive, stderr (once served), fd_growth, restart,
-             restart_reply, backlog, stop */
+             nothing at all was logged), stdout_other (lines on stdout that
+             are no connection's log line; vacuous likewise), alive, stderr
+             (once served), fd_growth, restart, restart_reply, backlog, stop,
+             children_while_held, zombies */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -43,6 +59,7 @@ struct server_run {
 	json_t *replies; /* one per connection that was not abandoned */
 	json_t *ports;   /* the client port of each connection, for log lines */
 	json_t *abandoned; /* per connection: true when it was abandoned */
+	int children_held; /* the server's processes while the first held connection waited; -1 none held */
 };
 
 struct reading {
@@ -79,25 +96,88 @@ static void no_end(struct probe_ctx *ctx, int end, const char *which, int budget
 		ctx_timeout(ctx, "the server neither closed nor reset %s within %d ms", which, budget);
 }
 
-/* One client: connect, send payload, read until the server closes. */
-static json_t *exchange(struct server_run *r, const struct bytes *payload, int *client_port)
+static int payload_param(struct probe_ctx *ctx, json_t *spec, struct bytes *b)
+{
+	char err[128];
+	if (!spec) {
+		bytes_init(b, 0);
+		return 0;
+	}
+	if (bytes_from_spec(spec, b, err, sizeof err) < 0)
+		return ctx_error(ctx, "payload: %s", err);
+	return 0;
+}
+
+struct delivery {
+	const char *addr;
+	int port, client_port;
+	char client_addr[64];
+	long long sent;
+};
+
+/* The server's side of the connection has received every byte sent (or is gone). */
+static int delivered(void *arg)
+{
+	struct delivery *d = arg;
+	long long got = tcp_bytes_received(d->addr, d->port, d->client_addr, d->client_port);
+	return got < 0 || got >= d->sent;
+}
+
+/* Sends a connection's payload, one payload or a list of parts: after each
+   part but the last, waits until the server has received it and gone back
+   to waiting. With half_close, then shuts down the sending side. */
+static int send_payload(struct server_run *r, int fd, json_t *spec, struct deadline dl)
 {
 	struct probe_ctx *ctx = r->ctx;
-	int budget = program_budget(ctx, "io_ms", IO_MS);
-	struct deadline dl = deadline_in(budget);
+	struct delivery d = { r->addr, r->port, local_port(fd), "", 0 };
+	local_addr(fd, d.client_addr, sizeof d.client_addr);
+	size_t n = json_is_array(spec) ? json_array_size(spec) : spec ? 1 : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct bytes part;
+		if (payload_param(ctx, json_is_array(spec) ? json_array_get(spec, i) : spec, &part) < 0)
+			return -1;
+		if (i > 0) {
+			wait_until(delivered, &d, deadline_in(IO_MS), 1);
+			wait_settled(r->prog, deadline_in(program_budget(ctx, "settle_ms", SETTLE_MS)));
+		}
+		if (part.len) {
+			send_all(fd, part.data, part.len, dl);
+			transcript_bytes(ctx->tr, "probe", "send", part.data, part.len);
+		}
+		d.sent += (long long)part.len;
+		bytes_free(&part);
+	}
+	if (param_bool(ctx, "half_close", 0)) {
+		shutdown(fd, SHUT_WR);
+		transcript_note(ctx->tr, "probe", "eof", "the client shuts down its sending side");
+	}
+	return 0;
+}
+
+/* A client connects; the fd, or -1 after ctx_fail. */
+static int connect_client(struct server_run *r, struct deadline dl, int *client_port)
+{
+	struct probe_ctx *ctx = r->ctx;
 	int fd = tcp_connect(r->addr, r->port, dl);
 	*client_port = -1;
 	if (fd < 0) {
 		const char *why = errno == ETIMEDOUT ? "connect timed out" : strerror(errno);
 		transcript_note(ctx->tr, "probe", "connect", "%s:%d failed: %s", r->addr, r->port, why);
 		ctx_fail(ctx, "connecting to %s:%d failed: %s", r->addr, r->port, why);
-		return json_pack("{s:s}", "end", "could not connect");
+		return -1;
 	}
 	*client_port = local_port(fd);
 	transcript_note(ctx->tr, "probe", "connect", "%s:%d from port %d", r->addr, r->port, *client_port);
-	if (payload && payload->len) {
-		send_all(fd, payload->data, payload->len, dl);
-		transcript_bytes(ctx->tr, "probe", "send", payload->data, payload->len);
+	return fd;
+}
+
+/* A connected client (connection number nth): send the payload, read until the server closes. */
+static json_t *finish_exchange(struct server_run *r, int fd, json_t *spec, int nth, struct deadline dl, int budget)
+{
+	struct probe_ctx *ctx = r->ctx;
+	if (send_payload(r, fd, spec, dl) < 0) {
+		close(fd);
+		return json_pack("{s:s}", "end", "no payload");
 	}
 	struct bytes got;
 	char what[96], which[32];
@@ -111,7 +191,7 @@ static json_t *exchange(struct server_run *r, const struct bytes *payload, int *
 	   either way it closed, which is what is compared. */
 	if (end == -1 || end == 1)
 		how = "closed";
-	snprintf(which, sizeof which, "connection %d", (int)json_array_size(r->replies) + 1);
+	snprintf(which, sizeof which, "connection %d", nth);
 	if (end == 0 || end == -2)
 		no_end(ctx, end, which, budget, what);
 	json_t *j = bytes_json(got.data, got.len, got.dropped);
@@ -119,6 +199,17 @@ static json_t *exchange(struct server_run *r, const struct bytes *payload, int *
 	bytes_free(&got);
 	close(fd);
 	return j;
+}
+
+/* One client: connect, send payload, read until the server closes. */
+static json_t *exchange(struct server_run *r, json_t *spec, int *client_port)
+{
+	int budget = program_budget(r->ctx, "io_ms", IO_MS);
+	struct deadline dl = deadline_in(budget);
+	int fd = connect_client(r, dl, client_port);
+	if (fd < 0)
+		return json_pack("{s:s}", "end", "could not connect");
+	return finish_exchange(r, fd, spec, (int)json_array_size(r->replies) + 1, dl, budget);
 }
 
 struct seen_close {
@@ -191,40 +282,111 @@ static void abandon(struct server_run *r, const char *how, const struct bytes *p
 	wait_settled(r->prog, deadline_in(program_budget(ctx, "settle_ms", SETTLE_MS)));
 }
 
-static int payload_param(struct probe_ctx *ctx, json_t *spec, struct bytes *b)
+struct accepted {
+	struct child *c;
+};
+
+/* The server has taken every connection out of its accept queue (or is gone). */
+static int queue_empty(void *arg)
 {
-	char err[128];
-	if (!spec) {
-		bytes_init(b, 0);
-		return 0;
-	}
-	if (bytes_from_spec(spec, b, err, sizeof err) < 0)
-		return ctx_error(ctx, "payload: %s", err);
-	return 0;
+	struct accepted *a = arg;
+	struct tcp_entry e;
+	return !a->c->running || (find_listener(a->c->pid, &e) && e.queued == 0);
+}
+
+struct census {
+	int live, zombies;
+};
+
+static void count_process(pid_t pid, struct pstat *st, void *arg)
+{
+	struct census *c = arg;
+	(void)pid;
+	if (st->state == 'Z')
+		c->zombies++;
+	else
+		c->live++;
+}
+
+/* The processes the server started (its descendants), live and zombies. */
+static struct census server_processes(struct child *prog)
+{
+	struct census c = { 0, 0 };
+	if (prog->running)
+		for_each_descendant(prog->pid, count_process, &c);
+	return c;
+}
+
+struct held {
+	int fd, slot;
+	json_t *send;
+};
+
+/* A client that connects and waits, sending nothing, until the server has
+   accepted it and gone back to waiting. The fd, or -1. */
+static int hold_connection(struct server_run *r, int *client_port)
+{
+	struct probe_ctx *ctx = r->ctx;
+	int settle = program_budget(ctx, "settle_ms", SETTLE_MS);
+	int fd = connect_client(r, deadline_in(IO_MS), client_port);
+	if (fd < 0)
+		return -1;
+	transcript_note(ctx->tr, "probe", "note", "connection %d sends nothing until the later ones are served",
+			(int)json_array_size(r->replies) + 1);
+	struct accepted a = { r->prog };
+	if (!wait_until(queue_empty, &a, deadline_in(settle), 1))
+		ctx_timeout(ctx, "the server did not accept connection %d within %d ms",
+			    (int)json_array_size(r->replies) + 1, settle);
+	wait_settled(r->prog, deadline_in(settle));
+	if (r->children_held < 0)
+		r->children_held = server_processes(r->prog).live;
+	return fd;
 }
 
 static int run_connections(struct server_run *r)
 {
 	size_t i;
 	json_t *spec;
+	struct held held[16];
+	int nheld = 0;
 	json_array_foreach(json_object_get(r->ctx->params, "connections"), i, spec) {
-		struct bytes payload;
-		if (payload_param(r->ctx, json_object_get(spec, "send"), &payload) < 0)
-			return -1;
+		json_t *send = json_object_get(spec, "send");
 		json_t *rep = json_object_get(spec, "repeat");
 		int times = json_is_integer(rep) ? (int)json_integer_value(rep) : 1;
 		const char *how = json_string_value(json_object_get(spec, "abandon"));
+		int hold = json_is_true(json_object_get(spec, "hold"));
 		for (int k = 0; k < times && !r->ctx->internal; k++) {
+			int cport;
 			if (how) {
+				struct bytes payload;
+				if (payload_param(r->ctx, send, &payload) < 0)
+					return -1;
 				abandon(r, how, &payload);
+				bytes_free(&payload);
 				continue;
 			}
-			int cport;
-			json_array_append_new(r->replies, exchange(r, &payload, &cport));
+			if (hold && nheld < (int)(sizeof held / sizeof held[0])) {
+				int fd = hold_connection(r, &cport);
+				json_array_append_new(r->ports, json_integer(cport));
+				json_array_append_new(r->abandoned, json_false());
+				if (fd < 0) {
+					json_array_append_new(r->replies, json_pack("{s:s}", "end", "could not connect"));
+					continue;
+				}
+				held[nheld++] = (struct held){ fd, (int)json_array_size(r->replies), send };
+				json_array_append_new(r->replies, json_null());
+				continue;
+			}
+			json_array_append_new(r->replies, exchange(r, send, &cport));
 			json_array_append_new(r->ports, json_integer(cport));
 			json_array_append_new(r->abandoned, json_false());
 		}
-		bytes_free(&payload);
+	}
+	for (int h = 0; h < nheld; h++) {
+		int budget = program_budget(r->ctx, "io_ms", IO_MS);
+		json_array_set_new(r->replies, (size_t)held[h].slot,
+				   finish_exchange(r, held[h].fd, held[h].send, held[h].slot + 1, deadline_in(budget),
+						   budget));
 	}
 	return r->ctx->internal ? -1 : 0;
 }
@@ -276,6 +438,33 @@ static json_t *burst(struct server_run *r, int k)
 	return sorted;
 }
 
+/* The lines of the server's stdout that name no connection's port: not a
+   log line (at most 8 kept, in order). */
+static json_t *other_lines(struct server_run *r)
+{
+	const char *out = (const char *)r->prog->out.data;
+	size_t len = r->prog->out.len;
+	json_t *other = json_array();
+	for (size_t start = 0; start < len && json_array_size(other) < 8;) {
+		const char *nl = memchr(out + start, '\n', len - start);
+		size_t end = nl ? (size_t)(nl - out) + 1 : len;
+		int named = 0;
+		size_t i;
+		json_t *port;
+		json_array_foreach(r->ports, i, port) {
+			char *line = match_log_line(out + start, end - start, (int)json_integer_value(port), r->addr);
+			named |= line != NULL;
+			free(line);
+			if (named)
+				break;
+		}
+		if (!named)
+			json_array_append_new(other, bytes_json((const unsigned char *)out + start, end - start, 0));
+		start = end;
+	}
+	return other;
+}
+
 /* The log line naming each connection's port, in the order of the
    connections; into obs as logs, and those of abandoned connections as
    abandoned_logs. */
@@ -300,21 +489,13 @@ static void log_lines(struct server_run *r, json_t *obs)
 	}
 	json_object_set_new(obs, "logs", lines);
 	json_object_set_new(obs, "abandoned_logs", left);
-	if (!memchr(r->prog->out.data, '\n', r->prog->out.len))
+	json_object_set_new(obs, "stdout_other", other_lines(r));
+	if (!memchr(r->prog->out.data, '\n', r->prog->out.len)) {
 		mark_vacuous(obs, "abandoned_logs", "nothing at all was logged on stdout while the server ran, "
 			     "so the absence of a line for a client that left shows nothing");
-}
-
-struct accepted {
-	struct child *c;
-};
-
-/* The server has taken every connection out of its accept queue (or is gone). */
-static int queue_empty(void *arg)
-{
-	struct accepted *a = arg;
-	struct tcp_entry e;
-	return !a->c->running || (find_listener(a->c->pid, &e) && e.queued == 0);
+		mark_vacuous(obs, "stdout_other", "nothing at all was logged on stdout while the server ran, "
+			     "so a stdout free of other lines shows nothing");
+	}
 }
 
 /* Ends the server with a signal while it waits in accept(), or in recv() on
@@ -382,12 +563,8 @@ static void restart(struct server_run *r, json_t *obs)
 	/* Only the port is this rule's business; the address has a case of its own. */
 	json_object_set_new(obs, "restart", json_string(ok ? "listening on its port again" : fact));
 	if (ok) {
-		struct bytes payload;
-		if (payload_param(ctx, json_object_get(ctx->params, "restart_send"), &payload) < 0)
-			return;
 		int cport;
-		json_object_set_new(obs, "restart_reply", exchange(r, &payload, &cport));
-		bytes_free(&payload);
+		json_object_set_new(obs, "restart_reply", exchange(r, json_object_get(ctx->params, "restart_send"), &cport));
 	}
 }
 
@@ -395,7 +572,7 @@ static int tcp_server(struct probe_ctx *ctx, json_t *obs)
 {
 	struct child *prog = NULL;
 	struct server_run r = { ctx, NULL, param_str(ctx, "addr", "127.0.0.1"), 0, json_array(),
-				json_array(), json_array() };
+				json_array(), json_array(), -1 };
 	int rc = -1, ok;
 	char port[16];
 	if ((r.port = pick_port(r.addr)) < 0) {
@@ -446,6 +623,13 @@ static int tcp_server(struct probe_ctx *ctx, json_t *obs)
 		ctx_fail(ctx, "the server ended (%s) while serving", child_exit_class(prog));
 	if (param_bool(ctx, "logs", 0))
 		log_lines(&r, obs);
+	if (param_bool(ctx, "count_children", 0)) {
+		json_object_set_new(obs, "children_while_held", json_integer(r.children_held));
+		json_object_set_new(obs, "zombies", json_integer(server_processes(prog).zombies));
+		if (r.children_held <= 0)
+			mark_vacuous(obs, "zombies", "the server had no process of its own while a connection "
+				     "waited, so the absence of zombies shows nothing");
+	}
 	if (param_bool(ctx, "count_fds", 0) && prog->running) {
 		int growth = count_fds(prog->pid) - fds_before;
 		json_object_set_new(obs, "fd_growth", json_integer(growth));

@@ -18,7 +18,8 @@ autograde:
 \t@tar xf autograde.tar -C grader
 \t@chmod 700 grader
 \t@if [ -f handin.tar ]; then tar xf handin.tar -C submission; else cp handin.* submission/ 2>/dev/null || true; fi
-\t@python3 grader/grader.py --autolab "$$(dirname "$$(find submission -name unix_d_server.c | sort | head -n 1)" 2>/dev/null || echo submission)"
+\t@sub=$$(find submission -name unix_d_server.c | sort | head -n 1); \\
+\t  python3 grader/grader.py --autolab --assignment @ASSIGNMENT@ "$$(dirname "$${sub:-submission/none}")"
 """
 
 
@@ -28,11 +29,12 @@ def scores_line(per, programs):
     return json.dumps({"scores": scores, "scoreboard": [sum(scores.values()), *scores.values()]})
 
 
-def package(root, out_dir):
-    """Writes OUT_DIR/autograde-Makefile and OUT_DIR/autograde.tar (the grader's tree)."""
+def package(root, out_dir, assignment="lecture13"):
+    """Writes OUT_DIR/autograde-Makefile (grading the shipped ASSIGNMENT) and
+    OUT_DIR/autograde.tar (the grader's tree)."""
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "autograde-Makefile"), "w") as fh:
-        fh.write(MAKEFILE)
+        fh.write(MAKEFILE.replace("@ASSIGNMENT@", assignment))
     with tarfile.open(os.path.join(out_dir, "autograde.tar"), "w") as tar:
         for path, rel in shipped_files(root):
             info = tar.gettarinfo(path, rel)

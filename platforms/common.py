@@ -9,8 +9,8 @@ import stat
 PACKAGES = "gcc make cmake pkg-config libjansson-dev python3 python3-pytest"
 
 # What a packaged grader carries of this tree (relative paths; folders whole).
-SHIPPED = ["grader.py", "reports.py", "batch.py", "platforms", "CMakeLists.txt", "CMakePresets.json",
-           "harness", "reference", "cases"]
+SHIPPED = ["grader.py", "reports.py", "batch.py", "platforms", "assignments.py", "CMakeLists.txt",
+           "CMakePresets.json", "harness", "reference", "cases", "assignments", "student_template"]
 
 def _info(arcname, mode):
     import zipfile
