@@ -561,6 +561,26 @@ static pid_t spawn(struct spawn *sp)
 
 int can_borrow = 1;
 
+struct syscall_look {
+	pid_t pid;
+	char *buf;
+	size_t len;
+	int err; /* the last failure's errno */
+};
+
+/* 1 when /proc/PID/syscall of look->pid could be read (into look->buf). */
+static int syscall_readable(void *arg)
+{
+	struct syscall_look *look = arg;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/syscall", (int)look->pid);
+	proc_look_begin(look->pid);
+	int got = read_proc_file(path, look->buf, look->len);
+	look->err = errno;
+	proc_look_end();
+	return got >= 0;
+}
+
 int proc_check_access(char *err, size_t errlen)
 {
 	/* The stand-in is a program as the box runs one: exec'd (a process that
@@ -587,18 +607,19 @@ int proc_check_access(char *err, size_t errlen)
 	close(ready[1]);
 	close(in[0]);
 	struct pollfd p = { ready[0], POLLIN, 0 };
-	char byte, path[64], buf[256];
+	char byte, buf[256];
 	int rc = -1, e = 0, fd = -1;
 	const char *what = "";
 	if (poll(&p, 1, READY_MS) != 1 || read(ready[0], &byte, 1) != 0) {
 		snprintf(err, errlen, "a test child did not start within %d ms", READY_MS);
 		goto out;
 	}
-	snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
-	proc_look_begin(pid);
-	int got = read_proc_file(path, buf, sizeof buf);
-	e = errno;
-	proc_look_end();
+	/* The exec has closed `ready`, but may not have made the new image
+	   dumpable yet (the kernel does that a little later in the exec): until
+	   then a look without CAP_SYS_PTRACE is refused. Wait for the look. */
+	struct syscall_look look = { pid, buf, sizeof buf, 0 };
+	int got = wait_until(syscall_readable, &look, deadline_in(READY_MS), 1) ? 0 : -1;
+	e = look.err;
 	if (got < 0) {
 		what = "reading /proc/PID/syscall";
 	} else {
