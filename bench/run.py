@@ -49,7 +49,7 @@ PROBE = os.path.join(os.environ.get("GRADER_BUILD") or os.path.join(ROOT, "build
 MIX = ["reference", "tests/submissions/variant_fork", "tests/submissions/variant_sr", "tests/submissions/lecture"]
 VARIANTS = ["tests/submissions/variant_threads", "tests/submissions/variant_prefork", "tests/submissions/variant_pool"]
 sys.path.insert(0, os.path.join(ROOT, "tests"))
-from conftest import build_mutant  # noqa: E402  (the tests' own way to apply a mutant's edits)
+from conftest import build_mutant, submission_folder  # noqa: E402  (the tests' own ways to build submissions)
 
 
 def machine():
@@ -170,11 +170,13 @@ def grade_once(sub, tmp, tag):
 def figure_d(tmp, runs):
     """The reference and each variant graded RUNS times, in turn."""
     subs = ["reference"] + VARIANTS
+    folders = {"reference": os.path.join(ROOT, "reference"),
+               **{s: str(submission_folder(os.path.basename(s), tmp)) for s in VARIANTS}}
     times = {s: [] for s in subs}
     full = True
     for r in range(runs):
         for s in subs:
-            t, score, top = grade_once(os.path.join(ROOT, s), tmp, f"d-{r}")
+            t, score, top = grade_once(folders[s], tmp, f"d-{r}")
             times[s].append(t)
             full &= score == top
     ref = statistics.mean(times["reference"])

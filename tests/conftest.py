@@ -182,3 +182,14 @@ def extract_with_modes(zip_path, dest):
             mode = info.external_attr >> 16
             if mode:
                 os.chmod(dest / info.filename, stat.S_IMODE(mode))
+
+
+def submission_folder(name, parent):
+    """tests/submissions/NAME made whole at PARENT/NAME and returned: a variant holds only
+    the programs it writes its own way (with its own .h files); the others are the
+    reference's."""
+    dest = pathlib.Path(parent) / name
+    shutil.copytree(ROOT / "reference", dest)
+    for f in (ROOT / "tests" / "submissions" / name).iterdir():
+        shutil.copy2(f, dest / f.name)
+    return dest

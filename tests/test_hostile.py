@@ -12,7 +12,7 @@ import time
 import pytest
 
 from conftest import (CORRECT_VARIANTS, NOBODY, PROGRAMS, ROOT, TOTAL_POINTS, processes_named, readable_copy,
-                      run_grader, run_grader_copy, scores_by_program)
+                      run_grader, run_grader_copy, scores_by_program, submission_folder)
 
 FIXTURES = ROOT / "tests" / "fixtures" / "hostile"
 BOUND_S = 60  # generous: a hung program costs one full wait, then fast-fails
@@ -160,7 +160,7 @@ def test_levels_that_would_be_weak_as_root_are_refused(level, why):
 @pytest.mark.parametrize("level", [1, 2, 3, 4])
 def test_correct_submissions_full_marks_at_every_level(tmp_path, level, submission, private_grader,
                                                        nobody_grader):
-    path = ROOT / "reference" if submission == "reference" else ROOT / "tests" / "submissions" / submission
+    path = ROOT / "reference" if submission == "reference" else submission_folder(submission, tmp_path)
     proc, results, _ = grade_at_level(level, path, tmp_path, private_grader, nobody_grader)
     if level == 2 and proc.returncode == 2 and "user namespace" in proc.stderr:
         pytest.skip("unprivileged user namespaces are not allowed here")

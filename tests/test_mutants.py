@@ -10,7 +10,8 @@ import pathlib
 
 import pytest
 
-from conftest import CORRECT_VARIANTS, PROGRAMS, build_mutant, failed_ids, run_grader, scores_by_program  # run_grader: 300 s timeout
+from conftest import (CORRECT_VARIANTS, PROGRAMS, build_mutant, failed_ids, run_grader, scores_by_program,
+                      submission_folder)  # run_grader: 300 s timeout
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MUTANTS = json.loads((ROOT / "tests" / "mutants.json").read_text())
@@ -113,8 +114,4 @@ def test_reference_full_marks_twice(tmp_path):
 
 @pytest.mark.parametrize("variant", CORRECT_VARIANTS)
 def test_variants_full_marks(variant, tmp_path):
-    folder = SUBMISSIONS / variant
-    missing = [p for p in PROGRAMS if not (folder / f"{p}.c").is_file()]
-    if missing:
-        pytest.skip(f"{folder} is missing or incomplete (no {', '.join(p + '.c' for p in missing)})")
-    full_marks(folder, tmp_path)
+    full_marks(submission_folder(variant, tmp_path), tmp_path)

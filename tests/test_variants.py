@@ -4,10 +4,11 @@ of 20 copies, and every grading must be full marks. A settle or a stuck judgemen
 worker thread or process still at work, or never saw a waiting one as waiting, loses points here
 in some gradings (a threaded server lost qq.no_fd_leak in about 3 of 10)."""
 import csv
+import shutil
 
 import pytest
 
-from conftest import ROOT, TOTAL_POINTS, run_grader
+from conftest import TOTAL_POINTS, run_grader, submission_folder
 
 RUNS = 20
 
@@ -16,12 +17,9 @@ RUNS = 20
 def test_variant_full_marks_every_time(variant, tmp_path):
     klass = tmp_path / "class"
     klass.mkdir()
-    source = ROOT / "tests" / "submissions" / variant
+    source = submission_folder(variant, tmp_path)
     for i in range(RUNS):
-        copy = klass / f"{variant}-{i:02d}"
-        copy.mkdir()
-        for f in source.iterdir():
-            (copy / f.name).write_bytes(f.read_bytes())
+        shutil.copytree(source, klass / f"{variant}-{i:02d}")
     proc = run_grader("--batch", klass, "--out", tmp_path / "out", "--jobs", "2", timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     with open(tmp_path / "out" / "grades.csv", newline="") as fh:
