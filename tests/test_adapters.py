@@ -192,3 +192,12 @@ def test_install_deps_as_a_user_says_it_needs_root():
     proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable,
                            str(ROOT / "grader.py"), "--install-deps"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and proc.stderr == "grader: --install-deps needs root: sudo ./grader.py --install-deps\n"
+
+
+def test_the_first_run_says_it_builds_the_probe(tmp_path):
+    """No probe built yet: the grader says what it is doing before the few silent seconds
+    of CMake, then grades."""
+    proc = run_grader(ROOT / "reference", "-k", "us.hex_message", "-q", env={"GRADER_BUILD": str(tmp_path / "b")})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.startswith("grader: building the probe and the sandbox (once)...\n")
+    assert proc.stdout.startswith("Total: 4/4")
