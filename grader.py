@@ -113,7 +113,7 @@ class Build:
         self.binary = os.path.join(out_dir, program)
         self.t0 = time.monotonic()
         self.seconds = 0.0
-        self.proc = self.log = None
+        self.proc = self.log = self.err = None
         src = os.path.join(src_dir, program + ".c")
         if trusted:
             cmd = ["gcc", *CFLAGS, "-I", src_dir, "-o", self.binary, src]
@@ -123,13 +123,14 @@ class Build:
             for path in hide:
                 cmd += ["--hide", path]
             cmd += ["--", *CFLAGS]
-        if os.path.lexists(src) or not trusted:
+        if os.path.lexists(src):  # a link is the box's to refuse: only an absent file is missing
             self.log = open(self.binary + ".log", "w+b")
-            self.err = open(self.binary + ".err", "w+b")
+            if not trusted:  # the box's own one-line faults and refusals, apart from gcc's messages
+                self.err = open(self.binary + ".err", "w+b")
             # A session of its own, so cancel() stops the whole compile; a
             # trusted compile's temporary files in out_dir, so they go with it.
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log,
-                                         stderr=subprocess.STDOUT if trusted else self.err,
+                                         stderr=self.err or subprocess.STDOUT,
                                          start_new_session=True, env=dict(os.environ, TMPDIR=out_dir))
 
     def result(self):
@@ -150,13 +151,12 @@ class Build:
             if len(messages) > MESSAGES_CAP:
                 messages = messages[:MESSAGES_CAP] + "\n[... the compiler's messages are cut here]"
         self.log.close()
-        self.err.seek(0)
-        why = self.err.read(4096).decode(errors="replace").strip()
-        self.err.close()
-        if rc in (2, 3):  # the sandbox's own fault, or a refused submission: no score
-            raise GraderError((why.splitlines() or [f"compiling {self.program} failed (exit {rc})"])[0])
-        if not os.path.isfile(os.path.join(self.src_dir, self.program + ".c")) and rc != 0:
-            return missing_program(self.src_dir, self.program, self.binary)
+        if self.err:
+            self.err.seek(0)
+            why = self.err.read(4096).decode(errors="replace").strip()
+            self.err.close()
+            if rc in (2, 3):  # the sandbox's own fault, or a refused submission: no score
+                raise GraderError((why.splitlines() or [f"compiling {self.program} failed (exit {rc})"])[0])
         messages = messages.replace(self.src_dir.rstrip("/") + "/", "")
         return {"ok": rc == 0, "binary": self.binary, "messages": messages.strip()}
 
