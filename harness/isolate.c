@@ -532,6 +532,11 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	return 0;
 }
 
+void remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
 /* Level 3 leaves its files where the machine's are: what the box's uids own
    in the shared temporary folders, and their System V IPC objects, go. */
 static void sweep_leftovers(const struct isolation *iso)
@@ -551,7 +556,7 @@ static void sweep_leftovers(const struct isolation *iso)
 				continue;
 			char path[PATH_MAX];
 			snprintf(path, sizeof path, "%s/%s", shared[i], e->d_name);
-			nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+			remove_tree(path);
 		}
 		closedir(d);
 	}
@@ -603,7 +608,7 @@ void isolation_close(struct isolation *iso)
 		umount2(iso->base, MNT_DETACH); /* the tmpfs, with all the box wrote */
 		rmdir(iso->base);
 	} else {
-		nftw(iso->base, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		remove_tree(iso->base);
 	}
 	if (iso->level == 3)
 		sweep_leftovers(iso);

@@ -111,6 +111,11 @@ void isolation_look_end(const struct isolation *iso);
    caller nowhere the program could not go itself. Returns fn's value. */
 int isolation_as_program(const struct isolation *iso, int (*fn)(void *), void *arg);
 
+/* Removes path and everything below it, following no link and crossing no
+   mount: to be called only once nothing of the box runs (nothing can swap a
+   folder for a link meanwhile). */
+void remove_tree(const char *path);
+
 /* Ends the box: kills what is left, unmounts and removes its folder
    (nothing followed), removes its cgroup. */
 void isolation_close(struct isolation *iso);

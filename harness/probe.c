@@ -18,7 +18,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -43,14 +42,6 @@ static void usage_exit(const char *msg)
 	exit(2);
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path); /* FTW_PHYS: links are removed, never followed */
-	return 0;
-}
 
 static struct isolation iso;
 
@@ -144,7 +135,7 @@ static json_t *run_case(json_t *c, const char *bin, const char *peers, json_t *e
 	}
 	proc_end_case(); /* every process of the box is gone: nothing can swap a folder for a link now */
 	if (ctx.dir[0] && strstr(ctx.dir, "XXXXXX") == NULL)
-		nftw(ctx.dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		remove_tree(ctx.dir);
 	json_t *id_expected = expected ? json_object_get(expected, json_string_value(json_object_get(c, "id"))) : NULL;
 	json_t *v = verdict_make(c, obs, expected ? (id_expected ? id_expected : json_null()) : NULL, &ctx,
 				 now_ms() - t0);
