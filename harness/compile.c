@@ -1,15 +1,18 @@
 /* compile: builds one program of a submission inside the box (isolate.h),
    the same box the probe runs programs in.
 
-   compile --src DIR --program NAME --out FILE [--isolation auto|1|2|3|4]
-           [--hide PATH ...] [--timeout SECONDS] -- CFLAGS...
+   compile --src DIR --program NAME --out FILE [--deps FILE]
+           [--isolation auto|1|2|3|4] [--hide PATH ...] [--timeout SECONDS] -- CFLAGS...
 
    Copies the submission's .c and .h files (regular files only, found
    without following any link) into the box, runs
        gcc CFLAGS -I SRC -o OUT SRC/NAME.c
    there under the box's uid, bounded in time, memory, processes, output and
    disk, and copies the binary out to FILE. The compiler's messages (at most
-   MESSAGES_CAP bytes, the box's folder names taken out) go to stdout.
+   MESSAGES_CAP bytes, the box's folder names taken out) go to stdout. With
+   --deps, the files the compiler read (gcc -MD: the submission's as paths
+   relative to it, the system's headers as absolute paths) go to that file
+   in make's syntax, for the batch's verdict cache (cache.py).
 
    Exit 0 built, 1 the compiler failed (or ran out of a bound: the messages
    say which), 2 a usage error or a fault of the box, 3 the submission is
@@ -44,6 +47,7 @@
 #define SUBMISSION_ENTRIES 10000      /* entries looked at while walking */
 #define SUBMISSION_DEPTH 8
 #define BINARY_BYTES (64ul << 20)
+#define DEPS_BYTES (1ul << 20)
 
 static struct isolation iso;
 
@@ -188,11 +192,39 @@ static int copy_out(const char *inside, const char *out)
 	return rc;
 }
 
+/* Writes the dependency list gcc left inside the box to out, the box's
+   source folder (prefix) taken out of every path: opened without following
+   a link, a regular file of bounded size. */
+static int deps_out(const char *inside, const char *prefix, const char *out)
+{
+	static char buf[DEPS_BYTES + 1];
+	int in = open(inside, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || (unsigned long)st.st_size > DEPS_BYTES) {
+		if (in >= 0)
+			close(in);
+		return -1;
+	}
+	size_t len = 0;
+	ssize_t r;
+	while (len < DEPS_BYTES && (r = read(in, buf + len, DEPS_BYTES - len)) > 0)
+		len += (size_t)r;
+	close(in);
+	cut_out(buf, &len, prefix);
+	unlink(out);
+	int fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	int rc = write(fd, buf, len) == (ssize_t)len ? 0 : -1;
+	close(fd);
+	return rc;
+}
+
 static void usage_exit(const char *msg)
 {
 	fprintf(stderr, "compile: %s\n", msg);
-	fprintf(stderr, "usage: compile --src DIR --program NAME --out FILE [--isolation auto|1|2|3|4] "
-			"[--hide PATH ...] [--timeout SECONDS] -- CFLAGS...\n");
+	fprintf(stderr, "usage: compile --src DIR --program NAME --out FILE [--deps FILE] "
+			"[--isolation auto|1|2|3|4] [--hide PATH ...] [--timeout SECONDS] -- CFLAGS...\n");
 	exit(2);
 }
 
@@ -202,16 +234,17 @@ int main(int argc, char **argv)
 		{ "src", required_argument, NULL, 's' },       { "program", required_argument, NULL, 'n' },
 		{ "out", required_argument, NULL, 'o' },       { "isolation", required_argument, NULL, 'I' },
 		{ "hide", required_argument, NULL, 'H' },      { "timeout", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 },
+		{ "deps", required_argument, NULL, 'd' },      { NULL, 0, NULL, 0 },
 	};
 	char *hide[32];
 	int nhide = 0, strongest = 1, exact = 0, timeout_s = 60, o;
-	const char *src = NULL, *program = NULL, *out = NULL;
+	const char *src = NULL, *program = NULL, *out = NULL, *deps = NULL;
 	while ((o = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (o) {
 		case 's': src = optarg; break;
 		case 'n': program = optarg; break;
 		case 'o': out = optarg; break;
+		case 'd': deps = optarg; break;
 		case 't': timeout_s = atoi(optarg); break;
 		case 'I':
 			if (isolation_parse_level(optarg, &strongest, &exact) < 0)
@@ -239,19 +272,24 @@ int main(int argc, char **argv)
 	}
 	/* /proc/PID/cmdline (visible at level 3) shows none of the paths given;
 	   what is used later is copied first */
-	static char outpath[PATH_MAX], name[NAME_MAX + 1];
+	static char outpath[PATH_MAX], depspath[PATH_MAX], name[NAME_MAX + 1];
 	snprintf(outpath, sizeof outpath, "%s", out);
+	if (deps) {
+		snprintf(depspath, sizeof depspath, "%s", deps);
+		deps = depspath;
+	}
 	snprintf(name, sizeof name, "%s", program);
 	out = outpath;
 	program = name;
 	for (int i = 1; i < optind; i++)
 		memset(argv[i], 0, strlen(argv[i]));
 	prctl(PR_SET_CHILD_SUBREAPER, 1); /* whatever the compiler starts stays ours to kill */
-	char sdir[PATH_MAX], odir[PATH_MAX], binary[PATH_MAX], source[PATH_MAX + 8];
+	char sdir[PATH_MAX], odir[PATH_MAX], binary[PATH_MAX], source[PATH_MAX + 8], depfile[PATH_MAX + 8];
 	snprintf(sdir, sizeof sdir, "%s/src", iso.work);
 	snprintf(odir, sizeof odir, "%s/out", iso.work);
 	snprintf(binary, sizeof binary, "%s/%s", odir, program);
 	snprintf(source, sizeof source, "%s/%s.c", sdir, program);
+	snprintf(depfile, sizeof depfile, "%s/deps.d", odir);
 	struct walk w = { 0, 0, 0, "" };
 	int to = -1, rc = 2;
 	/* the sources readable by the box's group only (a concurrent box cannot
@@ -273,8 +311,15 @@ int main(int argc, char **argv)
 	char *cc[96];
 	int n = 0;
 	cc[n++] = "/usr/bin/gcc";
-	for (int i = optind; i < argc && n < 88; i++)
+	for (int i = optind; i < argc && n < 84; i++) /* room for the 11 below */
 		cc[n++] = argv[i];
+	if (deps) { /* the target's name is fixed: only the prerequisites matter */
+		cc[n++] = "-MD";
+		cc[n++] = "-MF";
+		cc[n++] = depfile;
+		cc[n++] = "-MT";
+		cc[n++] = "program";
+	}
 	cc[n++] = "-I";
 	cc[n++] = sdir;
 	cc[n++] = "-o";
@@ -353,6 +398,8 @@ int main(int argc, char **argv)
 		rc = 1;
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && copy_out(binary, out) == 0) {
 		rc = 0;
+		if (deps && deps_out(depfile, prefix, deps) < 0)
+			unlink(deps); /* no list: the cache keeps nothing of this build */
 	} else {
 		if (WIFSIGNALED(status))
 			printf("\nthe compiler was killed by signal %d (a limit of the box: %lu MiB of memory, "
