@@ -158,6 +158,16 @@ def class_summary(batch_dir, rows, failures, descriptions):
     return "\n".join(out) + "\n"
 
 
+def shard_of(names, shard):
+    """The share of the sorted names that shard (K, N) grades: every N-th, from the K-th on,
+    so that N shards split any class into parts differing by one at most, each name in
+    exactly one; None: all of them."""
+    if shard is None:
+        return names
+    k, n = shard
+    return names[k - 1::n]
+
+
 def run(args, grader):
     """Grades every subfolder of args.batch into args.out; the exit status."""
     root, out = os.path.abspath(args.batch), os.path.abspath(args.out)
@@ -168,6 +178,10 @@ def run(args, grader):
                    and os.path.realpath(os.path.join(root, n)) != os.path.realpath(out))
     if not names:
         raise grader.GraderError(f"{args.batch}: no submission folders in it")
+    names = shard_of(names, getattr(args, "shard", None))
+    if not names:  # more shards than students: this one has nothing to do, and says so
+        sys.stderr.write(f"shard {args.shard[0]}/{args.shard[1]}: no submission falls in it\n")
+        return 0
     try:
         os.makedirs(out, exist_ok=True)
         with tempfile.TemporaryFile(dir=out):
@@ -272,10 +286,11 @@ def run(args, grader):
     writer.writerow(["name", "total", "max", *grader.PROGRAMS, "status"])
     writer.writerows(rows)
     write_atomic(os.path.join(out, "grades.csv"), table.getvalue())
-    summary = class_summary(root, rows, failures, descriptions)
+    shown = root if getattr(args, "shard", None) is None else f"{root} (shard {args.shard[0]}/{args.shard[1]})"
+    summary = class_summary(shown, rows, failures, descriptions)
     write_atomic(os.path.join(out, "summary.txt"), summary)
     write_atomic(os.path.join(out, "summary.html"),
-                 summary_html(root, rows, failures, [c for c in cases if c["id"] in selected]))
+                 summary_html(shown, rows, failures, [c for c in cases if c["id"] in selected]))
     if not args.quiet:
         sys.stdout.write(summary)
     return 1 if errors else 0

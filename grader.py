@@ -262,6 +262,8 @@ def parse_args(argv):
     ap.add_argument("--out", metavar="OUT", help="with --batch: where the results go")
     ap.add_argument("--jobs", metavar="N", type=int, help="with --batch: submissions graded at once "
                                                           "(default: the number of CPUs)")
+    ap.add_argument("--shard", metavar="K/N", help="with --batch: grade only the K-th of N shares of the class "
+                                                    "(a job of a Slurm array or a CI matrix)")
     ap.add_argument("--install-deps", action="store_true",
                     help="install the Debian/Ubuntu packages a grading needs (as root), then exit")
     ap.add_argument("--assignment", metavar="NAME|DIR",
@@ -292,7 +294,7 @@ def parse_args(argv):
     if args.batch is None:
         if args.submission is None:
             ap.error("give a SUBMISSION_DIR, or --batch DIR --out OUT")
-        for option in ("out", "jobs"):
+        for option in ("out", "jobs", "shard"):
             if getattr(args, option) is not None:
                 ap.error(f"--{option} goes with --batch")
     else:
@@ -309,6 +311,11 @@ def parse_args(argv):
             args.jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         if args.jobs < 1:
             ap.error("--jobs must be at least 1")
+        if args.shard is not None:
+            k, _, n = args.shard.partition("/")
+            if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+                ap.error(f"--shard {args.shard}: give K/N with 1 <= K <= N (e.g. 2/8)")
+            args.shard = (int(k), int(n))
     return args
 
 
