@@ -43,10 +43,23 @@ def write_atomic(path, text):
         raise
 
 
-def fingerprint(submission, files, selected, expected=""):
+def oracle_identity(probe, references, expected):
+    """What a grading is judged with, by content: the probe's bytes, the reference sources
+    ({program: path}, the peers) and the observations recorded from them (EXPECTED, the
+    oracle's expected.json). Not where they are: the oracle's own folder name hashes their
+    paths too, and a shard graded by the same grader build in another folder or on another
+    machine must merge without being graded again."""
+    h = hashlib.sha256()
+    for name, path in [("probe", probe), *sorted(references.items()), ("expected", expected)]:
+        with open(path, "rb") as fh:
+            h.update(name.encode() + b"\0" + hashlib.sha256(fh.read()).digest())
+    return h.hexdigest()
+
+
+def fingerprint(submission, files, selected, oracle=""):
     """sha256 over what a grading depends on: the submission's .c/.h files (names and bytes),
-    the case files' bytes, the selected case ids, and the oracle (its path holds the hash of
-    the probe, the reference and the cases)."""
+    the case files' bytes, the selected case ids, and the oracle (oracle_identity). No
+    absolute path: the same inputs give the same fingerprint wherever they are graded."""
     h = hashlib.sha256()
 
     def add(tag, name, data):
@@ -64,7 +77,7 @@ def fingerprint(submission, files, selected, expected=""):
         with open(f, "rb") as fh:
             add("cases", os.path.basename(f), fh.read())
     add("selected", "", "\n".join(selected).encode())
-    add("oracle", expected, b"")
+    add("oracle", oracle, b"")
     return h.hexdigest()
 
 
@@ -193,11 +206,13 @@ def run(args, grader):
     if not selected:
         raise grader.GraderError("no case matches the selection")
 
+    references = grader.load_assignment(args.assignment).references(grader.PROGRAMS)
+    judged_with = oracle_identity(grader.probe_path(), references, expected)
     errors, todo = {}, []
     for name in names:
         dest = os.path.join(out, name)
         try:
-            fp = fingerprint(os.path.join(root, name), files, selected, expected)
+            fp = fingerprint(os.path.join(root, name), files, selected, judged_with)
         except OSError as e:
             errors[name] = one_line(e, grader.GraderError)
             record_error(dest, errors[name])
