@@ -192,15 +192,17 @@ def run(args, grader):
     if not names:
         raise grader.GraderError(f"{args.batch}: no submission folders in it")
     names = shard_of(names, getattr(args, "shard", None))
-    if not names:  # more shards than students: this one has nothing to do, and says so
-        sys.stderr.write(f"shard {args.shard[0]}/{args.shard[1]}: no submission falls in it\n")
-        return 0
     try:
         os.makedirs(out, exist_ok=True)
         with tempfile.TemporaryFile(dir=out):
             pass
     except OSError as e:
         raise grader.GraderError(f"--out {args.out}: cannot write there ({e.strerror or e})")
+    if not names:  # more shards than students: this one has nothing to do, and says so; its
+        # OUT is made all the same, empty (a bad --out fails every shard alike, and a recipe
+        # that copies or uploads every shard's OUT finds one)
+        sys.stderr.write(f"shard {args.shard[0]}/{args.shard[1]}: no submission falls in it\n")
+        return 0
     files, cases, peers, expected = grader.prepare(args.cases, args.assignment)
     selected = grader.select_ids(files, cases, args.k)
     if not selected:
