@@ -62,10 +62,17 @@ if [ ${#wait[@]} -eq 0 ]; then
     echo "grade-class: merge: job ${merge%%;*}, once every shard succeeded; then $out/grades.csv"
     exit 0
 fi
-# --wait: sbatch says the job's number, returns when it has ended, with its exit status (a merge
-# cancelled because a shard failed is an error too)
+# --wait: sbatch returns when the job has ended, with its exit status; but a merge cancelled
+# because a shard failed (the dependency can never be met) never ran and "exits" 0: its state says
 echo "grade-class: merge: once every shard succeeded; waiting for it (sbatch --wait)"
 status=0
-sbatch --wait "${merge_args[@]}" || status=$?
-echo "grade-class: merge: exit $status; $out/grades.csv"
+merge=$(sbatch --parsable --wait "${merge_args[@]}") || status=$?
+merge=${merge%%;*}
+state=$(scontrol show job -o "$merge" 2>/dev/null | grep -o 'JobState=[A-Z_]*' || true)
+echo "grade-class: merge: job $merge, ${state:-JobState=unknown}, exit $status; $out/grades.csv"
+if [ "$status" -eq 0 ] && [ -n "$state" ] && [ "$state" != JobState=COMPLETED ]; then
+    echo "grade-class: the merge did not run: a shard failed (see $out/.logs/shard-*.out); grade it again" \
+        "with sbatch --array=K $here/grade-shard.sbatch $root $class $out $shards ..., then submit the merge" >&2
+    status=1
+fi
 exit "$status"
