@@ -1,16 +1,30 @@
 """The recipes that spread a class over a scheduler (recipes/, docs/CLUSTER.md), checked without
-the scheduler: the Slurm scripts run as Slurm would run them, with an sbatch that only records.
-Slurm does not run here: recipes/slurm/run-local.sh is the real Slurm run, by hand."""
+the scheduler: the Slurm scripts run as Slurm would run them, with an sbatch that only records;
+the GitHub Actions workflow parsed, and its shell steps run by a small stand-in for the runner
+and the artifact actions. Neither Slurm nor GitHub runs here: recipes/slurm/run-local.sh is the
+real Slurm run, by hand."""
 import os
+import shutil
 import stat
 import subprocess
+import sys
 
 import pytest
 
-from conftest import ROOT
-from test_shards import K, NAMES, check_merge, check_shard, single, student_stamps  # noqa: F401 (a fixture)
+from conftest import ROOT, copy_grader
+from test_shards import K, NAMES, check_merge, check_shard, single_batch, student_stamps
+
+sys.path.insert(0, str(ROOT))
+import platforms  # noqa: E402
 
 SLURM = ROOT / "recipes" / "slurm"
+WORKFLOW = ROOT / "recipes" / "github-actions" / "grade-class.yml"
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory):
+    """The class of tests/test_shards.py graded as one batch: (class, OUT)."""
+    return single_batch(tmp_path_factory)
 
 
 # ---------------------------------------------------------------- Slurm
@@ -105,3 +119,122 @@ def test_slurm_driver_usage(tmp_path, args):
     proc = subprocess.run([str(SLURM / "grade-class.sh"), *args], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 2 and proc.stderr.startswith("usage: ")
 
+
+# ---------------------------------------------------------------- GitHub Actions
+
+def load_workflow():
+    yaml = pytest.importorskip("yaml")
+    return yaml.safe_load(WORKFLOW.read_text())
+
+
+def steps_with(job, text):
+    return [s for s in job["steps"] if text in s.get("run", "")]
+
+
+def test_workflow_parses_and_shards_by_its_matrix():
+    wf = load_workflow()
+    assert set(wf["on"]) == {"workflow_dispatch"}
+    jobs = wf["jobs"]
+    assert list(jobs) == ["grader", "shard", "merge"]
+    assert jobs["shard"]["needs"] == "grader" and jobs["merge"]["needs"] == "shard"
+    strategy = jobs["shard"]["strategy"]
+    assert strategy["fail-fast"] is False  # one shard failing does not cancel the others
+    shards = strategy["matrix"]["shard"]
+    assert list(strategy["matrix"]) == ["shard"] and shards == list(range(1, len(shards) + 1))
+    grade, = steps_with(jobs["shard"], "--shard")
+    assert '--shard "${{ matrix.shard }}/${{ strategy.job-total }}"' in grade["run"]
+    merge, = steps_with(jobs["merge"], "--batch")
+    assert "--shard" not in merge["run"]
+    for job in jobs.values():
+        install, = steps_with(job, "apt-get install")
+        assert platforms.PACKAGES in install["run"]
+        for step in job["steps"]:
+            assert "uses" not in step or step["uses"].endswith("@v4")
+            assert "${{ inputs." not in step.get("run", "")  # inputs reach a script through env only
+    download = next(s for s in jobs["merge"]["steps"] if s.get("with", {}).get("pattern") == "shard-*")
+    assert download["with"]["merge-multiple"] is True and "--out " + download["with"]["path"] + " " in merge["run"]
+    assert wf["env"] == {"CLASS": "${{ inputs.class || 'submissions' }}",
+                         "GRADER_OPTIONS": "${{ inputs.grader_options }}"}
+
+
+def run_workflow(wf, base, klass, options):
+    """Runs the workflow's jobs in order as GitHub would, on this machine: each job (each value of
+    the matrix) in a workspace of its own under BASE, the two checkouts as copies (the class at
+    class/submissions, this grader and its build at grader), the artifacts as folders under
+    BASE/artifacts, each run step in bash -eo pipefail with the workflow's env (GRADER_OPTIONS:
+    OPTIONS) and sudo passing through; the apt-get and cmake steps are left out (the packages are
+    here, the copy carries this build). Returns the merge step's CompletedProcess and the merge
+    job's workspace."""
+    artifacts = base / "artifacts"
+    env = {k: v for k, v in os.environ.items() if k != "GRADER_BUILD"}  # each job's grader: its own build
+    env.update(CLASS="submissions", GRADER_OPTIONS=options)
+    last = None
+    for job_id, job in wf["jobs"].items():
+        matrix = job.get("strategy", {}).get("matrix", {}).get("shard", [None])
+        for value in matrix:
+            ws = base / f"{job_id}-{value}"
+            ws.mkdir()
+
+            def expand(text):
+                text = text.replace("${{ matrix.shard }}", str(value))
+                text = text.replace("${{ strategy.job-total }}", str(len(matrix)))
+                assert "${{" not in text, text
+                return text
+
+            for step in job["steps"]:
+                uses, with_ = step.get("uses", ""), step.get("with", {})
+                if uses.startswith("actions/checkout"):
+                    if with_.get("path") == "grader":
+                        copy_grader(ws / "grader")
+                    else:
+                        shutil.copytree(klass, ws / with_["path"] / "submissions")
+                elif uses.startswith("actions/upload-artifact"):
+                    paths = [ws / p for p in with_["path"].split()]
+                    found = [p for p in paths if p.is_file() or (p.is_dir() and any(p.iterdir()))]
+                    assert found or with_.get("if-no-files-found") == "ignore", with_["path"]
+                    for p in found:  # one folder: its contents; files: each at the top
+                        if p.is_dir():
+                            shutil.copytree(p, artifacts / expand(with_["name"]))
+                        else:
+                            (artifacts / expand(with_["name"])).mkdir(parents=True, exist_ok=True)
+                            shutil.copy2(p, artifacts / expand(with_["name"]) / p.name)
+                elif uses.startswith("actions/download-artifact"):
+                    dest = ws / with_.get("path", ".")
+                    names = [with_["name"]] if "name" in with_ else \
+                        sorted(a.name for a in artifacts.glob(with_["pattern"]))
+                    assert len(names) == 1 or with_.get("merge-multiple")
+                    for name in names:
+                        shutil.copytree(artifacts / name, dest, dirs_exist_ok=True)
+                elif "run" in step and "apt-get" not in step["run"] and not step["run"].startswith("cmake"):
+                    last = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
+                                           'sudo() { "$@"; }\n' + expand(step["run"])],
+                                          cwd=ws, env=env, capture_output=True, text=True, timeout=600,
+                                          stdin=subprocess.DEVNULL)
+                    assert last.returncode == 0, f"{job_id} {value}: {step.get('name')}: {last.stderr}"
+                else:
+                    assert uses == "" or "apt-get" in step.get("run", "") or "cmake" in step.get("run", ""), step
+    return last, ws
+
+
+def test_workflow_steps_grade_the_class_in_shards_and_merge(single, tmp_path):
+    """The workflow's own shell, run here with a stand-in for GitHub (run_workflow): 4 shards of
+    the class of 5, each job in a workspace at its own path, then the merge. The grader is built
+    once and carried by an artifact, so the merge skips every student although every workspace is
+    elsewhere, and its grades.csv is the single batch's. The summaries name the class folder,
+    another one here: the rest of them is the same."""
+    klass, one = single
+    last, ws = run_workflow(load_workflow(), tmp_path, klass, f"-k '{K}'")
+    artifacts = tmp_path / "artifacts"
+    assert sorted(p.name for p in artifacts.iterdir()) == ["grader", "grades", "reports",
+                                                           "shard-1", "shard-2", "shard-3", "shard-4"]
+    graded = sorted(p.name for k in (1, 2, 3, 4) for p in (artifacts / f"shard-{k}").iterdir() if p.is_dir())
+    assert graded == NAMES
+    assert last.stderr.splitlines() == [f"skipped (already graded): {name}" for name in NAMES]
+    grades = artifacts / "grades"
+    assert sorted(p.name for p in grades.iterdir()) == ["grades.csv", "summary.html", "summary.txt"]
+    assert (grades / "grades.csv").read_bytes() == (one / "grades.csv").read_bytes()
+    merged, alone = ((d / "summary.txt").read_text().split("\n", 1) for d in (grades, one))
+    assert merged[0] == f"Batch: {ws / 'class' / 'submissions'}" and merged[1] == alone[1]
+    assert (grades / "summary.html").read_text().replace(str(ws / "class" / "submissions"), str(klass)) == \
+        (one / "summary.html").read_text()
+    assert sorted(p.name for p in (artifacts / "reports").iterdir() if p.is_dir()) == NAMES

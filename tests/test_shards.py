@@ -17,8 +17,7 @@ CLASS_FILES = ["grades.csv", "summary.txt", "summary.html"]
 STUDENT_FILES = ["results.json", "report.txt", "report.html", "fingerprint.txt"]
 
 
-@pytest.fixture(scope="module")
-def single(tmp_path_factory):
+def single_batch(tmp_path_factory):
     """The class (test_batch's, and a correct variant) graded as one batch: (class, OUT)."""
     root = tmp_path_factory.mktemp("shards")
     klass = make_class(root / "class")
@@ -27,6 +26,11 @@ def single(tmp_path_factory):
     assert proc.returncode == 0, proc.stderr
     assert [r[0] for r in read_csv(root / "single")[1:]] == NAMES
     return klass, root / "single"
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory):
+    return single_batch(tmp_path_factory)
 
 
 def share(k, n):
