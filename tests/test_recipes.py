@@ -39,35 +39,41 @@ def test_slurm_scripts_parse():
         assert proc.returncode == 0, f"{script.name}: {proc.stderr}"
 
 
-def fake_sbatch(bin_dir, log):
-    """An sbatch on PATH that records each submission (its arguments, one per line, then a blank
-    line) and answers as --parsable does, job 100 then 101."""
+def fake_slurm(bin_dir, log):
+    """An sbatch on PATH that records each submission in LOG ("sbatch", its arguments, one per line,
+    then a blank line) and answers as --parsable does, job 100 then 101; and a cmake that records its
+    arguments the same way and builds nothing (the probe of this build is there: a configure
+    here would rewrite the build folder other tests are using)."""
     bin_dir.mkdir()
-    (bin_dir / "sbatch").write_text(
-        "#!/bin/bash\n"
-        f"n=$(cat {log} 2>/dev/null | grep -c '^$')\n"
-        f"printf '%s\\n' \"$@\" '' >> {log}\n"
-        "echo $((100 + n))\n")
-    (bin_dir / "sbatch").chmod(0o755)
+    for tool, answer in (("sbatch", "echo $((100 + n))"), ("cmake", "")):
+        (bin_dir / tool).write_text(
+            "#!/bin/bash\n"
+            f"n=$(cat {log} 2>/dev/null | grep -cx {tool})\n"
+            f"printf '%s\\n' {tool} \"$@\" '' >> {log}\n"
+            f"{answer}\n")
+        (bin_dir / tool).chmod(0o755)
 
 
 def test_slurm_driver_submits_the_array_then_the_merge_and_its_scripts_merge(single, tmp_path):
-    """grade-class.sh with an sbatch that only records: an array of 3 tasks, then the merge after
-    every task succeeded, the same grader options to both. Then what Slurm would run, run here
+    """grade-class.sh with an sbatch that only records: the probe built, an array of 3 tasks, then
+    the merge after every task succeeded, the same grader options to both. Then what Slurm would run, run here
     in turn: the 3 tasks, then the merge; the class files are the single batch's."""
     klass, one = single
     log = tmp_path / "sbatch.log"
-    fake_sbatch(tmp_path / "bin", log)
+    fake_slurm(tmp_path / "bin", log)
     out = tmp_path / "out"
+    build = os.environ.get("GRADER_BUILD", str(ROOT / "build"))
     env = dict(os.environ, PATH=f"{tmp_path / 'bin'}:{os.environ['PATH']}")
     proc = subprocess.run([str(SLURM / "grade-class.sh"), str(klass), str(out), "3", "2", "--", "-k", K],
                           capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "shards: job 100, tasks 1-3" in proc.stdout and "merge: job 101" in proc.stdout
-    array, merge = [s.splitlines() for s in log.read_text().split("\n\n")[:2]]
-    assert array == ["--parsable", "--array=1-3", "--cpus-per-task=2", f"--output={out}/.logs/shard-%a.out",
+    configure, make, array, merge = [s.splitlines() for s in log.read_text().split("\n\n")[:4]]
+    assert configure == ["cmake", "-S", str(ROOT), "-B", build]  # the probe built before anything is submitted
+    assert make == ["cmake", "--build", build, "-j", "2", "--target", "probe", "compile"]
+    assert array == ["sbatch", "--parsable", "--array=1-3", "--cpus-per-task=2", f"--output={out}/.logs/shard-%a.out",
                      str(SLURM / "grade-shard.sbatch"), str(ROOT), str(klass), str(out), "3", "-k", K]
-    assert merge == ["--parsable", "--dependency=afterok:100", "--kill-on-invalid-dep=yes", "--cpus-per-task=2",
+    assert merge == ["sbatch", "--parsable", "--dependency=afterok:100", "--kill-on-invalid-dep=yes", "--cpus-per-task=2",
                      f"--output={out}/.logs/merge.out", str(SLURM / "merge-shards.sbatch"), str(ROOT),
                      str(klass), str(out), "-k", K]
 
