@@ -9,7 +9,6 @@ behaviour is recorded once, and N submissions are graded at once.
 """
 import concurrent.futures
 import csv
-import hashlib
 import io
 import json
 import os
@@ -21,6 +20,7 @@ import threading
 import time
 import traceback
 
+import verdict_cache
 from reports import gradescope_results, html_report, scores, summary_html, text_report
 
 
@@ -43,29 +43,30 @@ def write_atomic(path, text):
         raise
 
 
-def fingerprint(submission, files, selected, expected=""):
-    """sha256 over what a grading depends on: the submission's .c/.h files (names and bytes),
-    the case files' bytes, the selected case ids, and the oracle (its path holds the hash of
-    the probe, the reference and the cases)."""
-    h = hashlib.sha256()
-
-    def add(tag, name, data):
-        for part in (tag.encode(), name.encode(), data):
-            h.update(len(part).to_bytes(8, "little") + part)
-
-    for dirpath, dirnames, filenames in os.walk(submission):
-        dirnames.sort()
-        for fn in sorted(filenames):
-            path = os.path.join(dirpath, fn)
-            if fn.endswith((".c", ".h")) and os.path.isfile(path):
-                with open(path, "rb") as fh:
-                    add("source", os.path.relpath(path, submission), fh.read())
-    for f in files:
+def fingerprint(files, case_files, selected, inputs):
+    """sha256 over what a grading depends on: the submission's .c/.h files (FILES: names and
+    sha256, verdict_cache.scan_submission), the case files' bytes, the selected case ids, and INPUTS
+    (the probe, the references and what they did: references_key and expected.json). Nothing in it names a path of
+    this machine, so the shards of a class graded elsewhere merge (docs/CLUSTER.md)."""
+    parts = []
+    for name, sha in sorted(files.items()):
+        parts += ["source", name, sha]
+    for f in case_files:
         with open(f, "rb") as fh:
-            add("cases", os.path.basename(f), fh.read())
-    add("selected", "", "\n".join(selected).encode())
-    add("oracle", expected, b"")
-    return h.hexdigest()
+            parts += ["cases", os.path.basename(f), fh.read()]
+    return verdict_cache.digest(*parts, "selected", "\n".join(selected), "inputs", inputs)
+
+
+def references_key(grader, assignment):
+    """The grading's inputs besides the submission and the cases: the probe's and the compile
+    tool's bytes, the flags, and the references' sources (the peers and the oracle are built
+    from them)."""
+    parts = []
+    sources = grader.load_assignment(assignment).references(grader.PROGRAMS)
+    for path in [grader.probe_path(), grader.tool_path("compile")] + [sources[p] for p in grader.PROGRAMS]:
+        with open(path, "rb") as fh:
+            parts.append(verdict_cache.sha256_bytes(fh.read()))
+    return verdict_cache.digest(*parts, " ".join(grader.CFLAGS))
 
 
 def one_line(e, fault_type):
@@ -193,11 +194,27 @@ def run(args, grader):
     if not selected:
         raise grader.GraderError("no case matches the selection")
 
-    errors, todo = {}, []
+    use_cache = not getattr(args, "no_cache", False)
+    cache_dir = os.path.abspath(getattr(args, "cache", None) or os.path.join(out, ".cache"))
+    references = references_key(grader, args.assignment)
+    with open(expected, "rb") as fh:
+        recorded = fh.read()
+    inputs = verdict_cache.digest(references, recorded)
+    verdicts = None
+    if use_cache:
+        try:
+            toolchain = verdict_cache.toolchain_key(grader.probe_path(), grader.tool_path("compile"), grader.CFLAGS,
+                                            args.isolation)
+            verdicts = verdict_cache.VerdictCache(cache_dir, toolchain, references, json.loads(recorded), cases)
+        except OSError as e:
+            raise grader.GraderError(f"--cache {cache_dir}: cannot use it ({e.strerror or e})")
+
+    errors, todo, scans = {}, [], {}
     for name in names:
         dest = os.path.join(out, name)
         try:
-            fp = fingerprint(os.path.join(root, name), files, selected, expected)
+            scans[name] = verdict_cache.scan_submission(os.path.join(root, name))
+            fp = fingerprint(scans[name][0], files, selected, inputs)
         except OSError as e:
             errors[name] = one_line(e, grader.GraderError)
             record_error(dest, errors[name])
@@ -207,21 +224,23 @@ def run(args, grader):
                 done = fh.read().strip() == fp and os.path.isfile(os.path.join(dest, "results.json"))
         except OSError:
             done = False
-        if done:
+        if done and use_cache:
             sys.stderr.write(f"skipped (already graded): {name}\n")
         else:
             todo.append((name, fp))
 
     stop = threading.Event()
-    hide = grader.hidden_paths(args.cases, root, out, assignment=args.assignment)
+    hide = grader.hidden_paths(args.cases, root, out, *([cache_dir] if use_cache else []), assignment=args.assignment)
     assignment_name = grader.load_assignment(args.assignment).name if args.assignment else None
 
     def grade_one(name, fp):
         """Grades one submission and writes its files; (None, "got/max") or (reason, None)."""
         dest = os.path.join(out, name)
         try:
-            g, elapsed = grader.grade_without_pytest(os.path.join(root, name), files, cases, peers, expected, selected,
-                                                     args.isolation, hide, steps, assignment_name)
+            submission = os.path.join(root, name)
+            kept = verdicts.for_submission(*scans[name]) if verdicts is not None else None
+            g, elapsed = grader.grade_without_pytest(submission, files, cases, peers, expected, selected,
+                                                     args.isolation, hide, steps, assignment_name, kept)
             if stop.is_set():
                 return "interrupted", None
             _, got, total = scores(g.cases, g.verdicts)
@@ -293,4 +312,6 @@ def run(args, grader):
                  summary_html(shown, rows, failures, [c for c in cases if c["id"] in selected]))
     if not args.quiet:
         sys.stdout.write(summary)
+    if verdicts is not None:
+        sys.stderr.write(verdicts.stats.line(cache_dir) + "\n")
     return 1 if errors else 0
