@@ -177,8 +177,12 @@ class VerdictCache:
         self.case_keys = {c["id"]: digest(canonical({k: v for k, v in c.items() if k not in SCORING_FIELDS}),
                                           canonical(expected.get(c["id"])), references)
                           for c in cases}
-        for sub in ("manifests", "programs"):
-            os.makedirs(os.path.join(self.folder, sub), mode=0o700, exist_ok=True)
+        # the grader's alone, every level (level 3 refuses a hidden folder others can read)
+        for path in (folder, self.folder, os.path.join(self.folder, "manifests"),
+                     os.path.join(self.folder, "programs")):
+            if not os.path.isdir(path):
+                os.makedirs(path, mode=0o700, exist_ok=True)
+                os.chmod(path, 0o700)
 
     def for_submission(self, files, special):
         """The cache as one submission sees it (scan_submission's result), or None when it
