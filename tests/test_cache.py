@@ -249,3 +249,16 @@ def test_a_header_outside_the_submission_and_usr_is_never_keyed(tmp_path):
     assert sub.dep_hashes(["tcp_client.c", "/usr/include/../../etc/passwd"]) is None
     assert sub.dep_hashes(["tcp_client.c", "other.h"]) is None  # not a file of the submission
     assert sub.dep_hashes(["tcp_client.c", "/usr/include/stdio.h"])["/usr/include/stdio.h"]
+
+
+def test_a_file_read_from_outside_the_submission_and_usr_is_compiled_every_time(world, tmp_path):
+    """gcc may read what the cache cannot hash safely (/etc, a path the box could change at
+    level 3): such a build is never kept, so it is compiled again on every regrade."""
+    klass = tmp_path / "class"
+    shutil.copytree(ROOT / "reference", klass / "etc")
+    client = klass / "etc" / "tcp_client.c"
+    client.write_text('#if __has_include("/etc/os-release")\n#endif\n#include "/etc/hostname"\n' + client.read_text())
+    out = tmp_path / "out"
+    assert cache_line(batch(klass, out, "-k", "cl.sends_line or us.hex_message"))[2] == len(PROGRAMS)
+    proc = batch(klass, out, "-k", "cl.sends_line or us.hex_message", "--cases", world["hidden"])
+    assert cache_line(proc)[2] == 1  # tcp_client alone
