@@ -9,7 +9,7 @@ import stat
 PACKAGES = "gcc make cmake pkg-config libjansson-dev python3 python3-pytest"
 
 # What a packaged grader carries of this tree (relative paths; folders whole).
-SHIPPED = ["grader.py", "reports.py", "batch.py", "platforms", "assignments.py", "CMakeLists.txt",
+SHIPPED = ["grader.py", "reports.py", "batch.py", "similarity.py", "platforms", "assignments.py", "CMakeLists.txt",
            "CMakePresets.json", "harness", "reference", "cases", "assignments", "student_template"]
 
 def _info(arcname, mode):
