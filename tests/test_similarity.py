@@ -346,3 +346,13 @@ def test_a_hanging_or_flooding_sim_c_is_stopped(klass, fake_sim, monkeypatch, sc
                 assert not fh.read().startswith(token.encode())
         except (FileNotFoundError, ProcessLookupError, NotADirectoryError):
             pass
+
+
+def test_the_install_command_names_the_package_ci_installs():
+    import platforms
+    assert similarity.INSTALL == f"apt-get install -y {platforms.SIMILARITY_PACKAGES}"
+    assert similarity.INSTALL in similarity.missing_message()
+    ci = re.search(r'\nTEST_PACKAGES="(.+)"', (ROOT / ".ci" / "run").read_text()).group(1).split()
+    assert platforms.SIMILARITY_PACKAGES in ci
+    assert platforms.SIMILARITY_PACKAGES not in platforms.PACKAGES.split()  # no grading needs it
+    assert similarity.INSTALL in (ROOT / "README.md").read_text()
