@@ -1,11 +1,14 @@
 """Grading a whole class: every subfolder of a folder is one submission.
 
     ./grader.py --batch DIR --out OUT [--jobs N] [--assignment NAME|DIR] [--cases DIR] [-k EXPR] [-q]
+                [--shard K/N] [--similarity [--similarity-threshold PERCENT]]
 
 grader.py calls run(args, grader) with itself as `grader`, so that a batch
 grades with exactly the functions a single grading uses (and tests that patch
 them patch both). Python and pytest start once per batch, the reference's
-behaviour is recorded once, and N submissions are graded at once.
+behaviour is recorded once, and N submissions are graded at once. With --similarity,
+similarity.py then compares every pair of the class's files per program (sim_c) and the
+summaries list the pairs alike beyond the threshold.
 """
 import concurrent.futures
 import csv
@@ -20,6 +23,7 @@ import threading
 import time
 import traceback
 
+import similarity
 import verdict_cache
 from reports import gradescope_results, html_report, scores, summary_html, text_report
 
@@ -171,6 +175,11 @@ def shard_of(names, shard):
 
 def run(args, grader):
     """Grades every subfolder of args.batch into args.out; the exit status."""
+    sim = None
+    if getattr(args, "similarity", False):  # refused before anything is graded
+        sim = similarity.find_sim_c()
+        if sim is None:
+            raise grader.GraderError(similarity.missing_message())
     root, out = os.path.abspath(args.batch), os.path.abspath(args.out)
     if not os.path.isdir(root):
         raise grader.GraderError(f"{args.batch}: not a folder")
@@ -179,6 +188,7 @@ def run(args, grader):
                    and os.path.realpath(os.path.join(root, n)) != os.path.realpath(out))
     if not names:
         raise grader.GraderError(f"{args.batch}: no submission folders in it")
+    everyone = names  # --similarity compares the whole class, whatever the shard
     names = shard_of(names, getattr(args, "shard", None))
     if not names:  # more shards than students: this one has nothing to do, and says so
         sys.stderr.write(f"shard {args.shard[0]}/{args.shard[1]}: no submission falls in it\n")
@@ -307,9 +317,15 @@ def run(args, grader):
     write_atomic(os.path.join(out, "grades.csv"), table.getvalue())
     shown = root if getattr(args, "shard", None) is None else f"{root} (shard {args.shard[0]}/{args.shard[1]})"
     summary = class_summary(shown, rows, failures, descriptions)
+    similar = None
+    if sim:  # sim_c's faults are the section's line, never the batch's
+        similar = similarity.compare(root, everyone, grader.PROGRAMS,
+                                     grader.load_assignment(args.assignment).given_code(grader.PROGRAMS),
+                                     args.similarity_threshold, sim)
+        summary += "\n" + "\n".join(similarity.summary_lines(similar)) + "\n"
     write_atomic(os.path.join(out, "summary.txt"), summary)
     write_atomic(os.path.join(out, "summary.html"),
-                 summary_html(shown, rows, failures, [c for c in cases if c["id"] in selected]))
+                 summary_html(shown, rows, failures, [c for c in cases if c["id"] in selected], similar))
     if not args.quiet:
         sys.stdout.write(summary)
     if verdicts is not None:

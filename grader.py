@@ -3,6 +3,7 @@
 
     ./grader.py SUBMISSION_DIR [--results FILE] [--cases DIR] [-k EXPR] [-q]
     ./grader.py --batch DIR --out OUT [--jobs N] [--cases DIR] [-k EXPR] [-q]
+                [--similarity [--similarity-threshold PERCENT]]
 
 Builds the five programs with fixed flags, runs every case through pytest (one
 parametrized test per case, so -k selects cases), and prints a report: the
@@ -16,8 +17,10 @@ fault of the grader itself.
 one process (pytest only collects, once, to apply -k): OUT/NAME/results.json and
 report.txt per submission, OUT/grades.csv and OUT/summary.txt for the class. A
 rerun with the same OUT skips the submissions already graded from the same
-inputs. Exit status: 0 every submission graded, 1 some could not be graded, 2
-the batch could not run.
+inputs. --similarity adds to the summaries the pairs of submissions whose code
+is alike (sim_c; the code every student was given discounted: similarity.py).
+Exit status: 0 every submission graded, 1 some could not be graded, 2 the batch
+could not run.
 
 Where things live: cases/*.json define the behaviours, harness/ (the probe)
 checks them, this file builds, runs and scores. See docs/DESIGN.md.
@@ -59,6 +62,7 @@ import tempfile
 
 import assignments  # noqa: E402 -- small, and needed by the command line
 import verdict_cache  # noqa: E402 -- the batch's verdict cache; what a case's key leaves out
+import similarity  # noqa: E402 -- small too: the command line's default threshold
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 PROGRAMS = ["unix_d_server", "unix_d_send", "tcp_qq_srver", "tcp_client", "tcp_echo_serverSR"]
@@ -286,6 +290,12 @@ def parse_args(argv):
                                                             "(no verdict kept or reused, none skipped)")
     ap.add_argument("--shard", metavar="K/N", help="with --batch: grade only the K-th of N shares of the class "
                                                     "(a job of a Slurm array or a CI matrix)")
+    ap.add_argument("--similarity", action="store_true",
+                    help="with --batch: list in the summaries the pairs of submissions whose code is alike "
+                         "(sim_c, the code every student was given discounted)")
+    ap.add_argument("--similarity-threshold", metavar="PERCENT", type=float,
+                    help=f"with --similarity: flag a pair from this score on "
+                         f"(default {similarity.DEFAULT_THRESHOLD:g})")
     ap.add_argument("--install-deps", action="store_true",
                     help="install the Debian/Ubuntu packages a grading needs (as root), then exit")
     ap.add_argument("--assignment", metavar="NAME|DIR",
@@ -316,11 +326,12 @@ def parse_args(argv):
     if args.batch is None:
         if args.submission is None:
             ap.error("give a SUBMISSION_DIR, or --batch DIR --out OUT")
-        for option in ("out", "jobs", "shard", "cache"):
+        for option in ("out", "jobs", "shard", "cache", "similarity_threshold"):
             if getattr(args, option) is not None:
-                ap.error(f"--{option} goes with --batch")
-        if args.no_cache:
-            ap.error("--no-cache goes with --batch")
+                ap.error(f"--{option.replace('_', '-')} goes with --batch")
+        for flag in ("no_cache", "similarity"):
+            if getattr(args, flag):
+                ap.error(f"--{flag.replace('_', '-')} goes with --batch")
     else:
         if args.submission is not None:
             ap.error("give either a SUBMISSION_DIR or --batch DIR, not both")
@@ -342,6 +353,12 @@ def parse_args(argv):
             if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
                 ap.error(f"--shard {args.shard}: give K/N with 1 <= K <= N (e.g. 2/8)")
             args.shard = (int(k), int(n))
+        if args.similarity_threshold is None:
+            args.similarity_threshold = similarity.DEFAULT_THRESHOLD
+        elif not args.similarity:
+            ap.error("--similarity-threshold goes with --similarity")
+        elif not 0 < args.similarity_threshold <= 100:
+            ap.error("--similarity-threshold must be a percentage above 0, at most 100")
     return args
 
 
