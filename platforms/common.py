@@ -17,6 +17,7 @@ SIMILARITY_PACKAGES = "similarity-tester"
 SHIPPED = ["grader.py", "reports.py", "batch.py", "verdict_cache.py", "similarity.py", "platforms", "assignments.py",
            "CMakeLists.txt", "CMakePresets.json", "harness", "reference", "cases", "assignments", "student_template"]
 
+
 def _info(arcname, mode):
     import zipfile
     info = zipfile.ZipInfo(arcname, date_time=(2026, 1, 1, 0, 0, 0))  # the same bytes every build
