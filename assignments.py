@@ -12,9 +12,12 @@ assignment.json and, in the layout below, what differs from its base:
     rules.json        which rule of the README each case checks (docs/rules.json's form;
                       "inherit": true takes the base's rows that still fit this README)
     mutants.json      realistic bugs in the references and the cases each must fail (tests)
+    given/P.c         code every student was handed besides the skeletons (the lecture's own
+                      programs): --similarity discounts it, with the skeletons, in every base too
 
 A root assignment (the default, lecture13) may name its folders instead ("cases":
-"../../cases", ...): lecture13 is today's cases/, reference/ and student_template/.
+"../../cases", ...): lecture13 is today's cases/, reference/ and student_template/, and
+its given code is the lecture's programs, tests/submissions/lecture/.
 Expectations are recorded from the assignment's references by the probe, as for the base.
 See docs/ASSIGNMENTS.md.
 """
@@ -30,7 +33,7 @@ ROOT = os.path.dirname(os.path.abspath(__file__))
 SHIPPED_DIR = os.path.join(ROOT, "assignments")
 DEFAULT = "lecture13"
 LAYOUT = {"cases": "cases", "reference": "reference", "student": "student", "rules": "rules.json",
-          "mutants": "mutants.json"}
+          "mutants": "mutants.json", "given": "given"}
 CASE_FIELDS = ["id", "description", "requirement", "why", "category", "points", "scenario", "params", "compare",
                "hint"]
 CATEGORIES = ("core", "robustness", "hygiene")
@@ -188,6 +191,21 @@ class Assignment:
             for fn in sorted(filenames):
                 full = os.path.join(dirpath, fn)
                 out[os.path.relpath(full, d)] = full
+        return out
+
+    def given_code(self, programs):
+        """{program: [file, ...]}: the code every student was handed for it, which is no
+        sign of copying: the skeleton of the students' template, and the given/ files of
+        this assignment and of every base (the lecture's programs for lecture13)."""
+        skeletons = self.student_files()
+        out = {}
+        for p in programs:
+            files = [skeletons[p + ".c"]] if p + ".c" in skeletons else []
+            for a in self.chain():
+                path = os.path.join(a.paths["given"], p + ".c")
+                if os.path.isfile(path) and path not in files:
+                    files.append(path)
+            out[p] = files
         return out
 
     def readme(self):

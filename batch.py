@@ -1,15 +1,17 @@
 """Grading a whole class: every subfolder of a folder is one submission.
 
     ./grader.py --batch DIR --out OUT [--jobs N] [--assignment NAME|DIR] [--cases DIR] [-k EXPR] [-q]
+                [--shard K/N] [--similarity [--similarity-threshold PERCENT]]
 
 grader.py calls run(args, grader) with itself as `grader`, so that a batch
 grades with exactly the functions a single grading uses (and tests that patch
 them patch both). Python and pytest start once per batch, the reference's
-behaviour is recorded once, and N submissions are graded at once.
+behaviour is recorded once, and N submissions are graded at once. With --similarity,
+similarity.py then compares every pair of the class's files per program (sim_c) and the
+summaries list the pairs alike beyond the threshold.
 """
 import concurrent.futures
 import csv
-import hashlib
 import io
 import json
 import os
@@ -21,6 +23,8 @@ import threading
 import time
 import traceback
 
+import similarity
+import verdict_cache
 from reports import gradescope_results, html_report, scores, summary_html, text_report
 
 
@@ -43,42 +47,30 @@ def write_atomic(path, text):
         raise
 
 
-def oracle_identity(probe, references, expected):
-    """What a grading is judged with, by content: the probe's bytes, the reference sources
-    ({program: path}, the peers) and the observations recorded from them (EXPECTED, the
-    oracle's expected.json). Not where they are: the oracle's own folder name hashes their
-    paths too, and a shard graded by the same grader build in another folder or on another
-    machine must merge without being graded again."""
-    h = hashlib.sha256()
-    for name, path in [("probe", probe), *sorted(references.items()), ("expected", expected)]:
-        with open(path, "rb") as fh:
-            h.update(name.encode() + b"\0" + hashlib.sha256(fh.read()).digest())
-    return h.hexdigest()
-
-
-def fingerprint(submission, files, selected, oracle=""):
-    """sha256 over what a grading depends on: the submission's .c/.h files (names and bytes),
-    the case files' bytes, the selected case ids, and the oracle (oracle_identity). No
-    absolute path: the same inputs give the same fingerprint wherever they are graded."""
-    h = hashlib.sha256()
-
-    def add(tag, name, data):
-        for part in (tag.encode(), name.encode(), data):
-            h.update(len(part).to_bytes(8, "little") + part)
-
-    for dirpath, dirnames, filenames in os.walk(submission):
-        dirnames.sort()
-        for fn in sorted(filenames):
-            path = os.path.join(dirpath, fn)
-            if fn.endswith((".c", ".h")) and os.path.isfile(path):
-                with open(path, "rb") as fh:
-                    add("source", os.path.relpath(path, submission), fh.read())
-    for f in files:
+def fingerprint(files, case_files, selected, inputs):
+    """sha256 over what a grading depends on: the submission's .c/.h files (FILES: names and
+    sha256, verdict_cache.scan_submission), the case files' bytes, the selected case ids, and INPUTS
+    (the probe, the references and what they did: references_key and expected.json). Nothing in it names a path of
+    this machine, so the shards of a class graded elsewhere merge (docs/CLUSTER.md)."""
+    parts = []
+    for name, sha in sorted(files.items()):
+        parts += ["source", name, sha]
+    for f in case_files:
         with open(f, "rb") as fh:
-            add("cases", os.path.basename(f), fh.read())
-    add("selected", "", "\n".join(selected).encode())
-    add("oracle", oracle, b"")
-    return h.hexdigest()
+            parts += ["cases", os.path.basename(f), fh.read()]
+    return verdict_cache.digest(*parts, "selected", "\n".join(selected), "inputs", inputs)
+
+
+def references_key(grader, assignment):
+    """The grading's inputs besides the submission and the cases: the probe's and the compile
+    tool's bytes, the flags, and the references' sources (the peers and the oracle are built
+    from them)."""
+    parts = []
+    sources = grader.load_assignment(assignment).references(grader.PROGRAMS)
+    for path in [grader.probe_path(), grader.tool_path("compile")] + [sources[p] for p in grader.PROGRAMS]:
+        with open(path, "rb") as fh:
+            parts.append(verdict_cache.sha256_bytes(fh.read()))
+    return verdict_cache.digest(*parts, " ".join(grader.CFLAGS))
 
 
 def one_line(e, fault_type):
@@ -183,6 +175,11 @@ def shard_of(names, shard):
 
 def run(args, grader):
     """Grades every subfolder of args.batch into args.out; the exit status."""
+    sim = None
+    if getattr(args, "similarity", False):  # refused before anything is graded
+        sim = similarity.find_sim_c()
+        if sim is None:
+            raise grader.GraderError(similarity.missing_message())
     root, out = os.path.abspath(args.batch), os.path.abspath(args.out)
     if not os.path.isdir(root):
         raise grader.GraderError(f"{args.batch}: not a folder")
@@ -191,6 +188,7 @@ def run(args, grader):
                    and os.path.realpath(os.path.join(root, n)) != os.path.realpath(out))
     if not names:
         raise grader.GraderError(f"{args.batch}: no submission folders in it")
+    everyone = names  # --similarity compares the whole class, whatever the shard
     names = shard_of(names, getattr(args, "shard", None))
     try:
         os.makedirs(out, exist_ok=True)
@@ -208,13 +206,27 @@ def run(args, grader):
     if not selected:
         raise grader.GraderError("no case matches the selection")
 
-    references = grader.load_assignment(args.assignment).references(grader.PROGRAMS)
-    judged_with = oracle_identity(grader.probe_path(), references, expected)
-    errors, todo = {}, []
+    use_cache = not getattr(args, "no_cache", False)
+    cache_dir = os.path.abspath(getattr(args, "cache", None) or os.path.join(out, ".cache"))
+    references = references_key(grader, args.assignment)
+    with open(expected, "rb") as fh:
+        recorded = fh.read()
+    inputs = verdict_cache.digest(references, recorded)
+    verdicts = None
+    if use_cache:
+        try:
+            toolchain = verdict_cache.toolchain_key(grader.probe_path(), grader.tool_path("compile"), grader.CFLAGS,
+                                            args.isolation)
+            verdicts = verdict_cache.VerdictCache(cache_dir, toolchain, references, json.loads(recorded), cases)
+        except OSError as e:
+            raise grader.GraderError(f"--cache {cache_dir}: cannot use it ({e.strerror or e})")
+
+    errors, todo, scans = {}, [], {}
     for name in names:
         dest = os.path.join(out, name)
         try:
-            fp = fingerprint(os.path.join(root, name), files, selected, judged_with)
+            scans[name] = verdict_cache.scan_submission(os.path.join(root, name))
+            fp = fingerprint(scans[name][0], files, selected, inputs)
         except OSError as e:
             errors[name] = one_line(e, grader.GraderError)
             record_error(dest, errors[name])
@@ -224,21 +236,23 @@ def run(args, grader):
                 done = fh.read().strip() == fp and os.path.isfile(os.path.join(dest, "results.json"))
         except OSError:
             done = False
-        if done:
+        if done and use_cache:
             sys.stderr.write(f"skipped (already graded): {name}\n")
         else:
             todo.append((name, fp))
 
     stop = threading.Event()
-    hide = grader.hidden_paths(args.cases, root, out, assignment=args.assignment)
+    hide = grader.hidden_paths(args.cases, root, out, *([cache_dir] if use_cache else []), assignment=args.assignment)
     assignment_name = grader.load_assignment(args.assignment).name if args.assignment else None
 
     def grade_one(name, fp):
         """Grades one submission and writes its files; (None, "got/max") or (reason, None)."""
         dest = os.path.join(out, name)
         try:
-            g, elapsed = grader.grade_without_pytest(os.path.join(root, name), files, cases, peers, expected, selected,
-                                                     args.isolation, hide, steps, assignment_name)
+            submission = os.path.join(root, name)
+            kept = verdicts.for_submission(*scans[name]) if verdicts is not None else None
+            g, elapsed = grader.grade_without_pytest(submission, files, cases, peers, expected, selected,
+                                                     args.isolation, hide, steps, assignment_name, kept)
             if stop.is_set():
                 return "interrupted", None
             _, got, total = scores(g.cases, g.verdicts)
@@ -305,9 +319,17 @@ def run(args, grader):
     write_atomic(os.path.join(out, "grades.csv"), table.getvalue())
     shown = root if getattr(args, "shard", None) is None else f"{root} (shard {args.shard[0]}/{args.shard[1]})"
     summary = class_summary(shown, rows, failures, descriptions)
+    similar = None
+    if sim:  # sim_c's faults are the section's line, never the batch's
+        similar = similarity.compare(root, everyone, grader.PROGRAMS,
+                                     grader.load_assignment(args.assignment).given_code(grader.PROGRAMS),
+                                     args.similarity_threshold, sim)
+        summary += "\n" + "\n".join(similarity.summary_lines(similar)) + "\n"
     write_atomic(os.path.join(out, "summary.txt"), summary)
     write_atomic(os.path.join(out, "summary.html"),
-                 summary_html(shown, rows, failures, [c for c in cases if c["id"] in selected]))
+                 summary_html(shown, rows, failures, [c for c in cases if c["id"] in selected], similar))
     if not args.quiet:
         sys.stdout.write(summary)
+    if verdicts is not None:
+        sys.stderr.write(verdicts.stats.line(cache_dir) + "\n")
     return 1 if errors else 0

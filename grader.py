@@ -3,6 +3,7 @@
 
     ./grader.py SUBMISSION_DIR [--results FILE] [--cases DIR] [-k EXPR] [-q]
     ./grader.py --batch DIR --out OUT [--jobs N] [--cases DIR] [-k EXPR] [-q]
+                [--similarity [--similarity-threshold PERCENT]]
 
 Builds the five programs with fixed flags, runs every case through pytest (one
 parametrized test per case, so -k selects cases), and prints a report: the
@@ -16,8 +17,10 @@ fault of the grader itself.
 one process (pytest only collects, once, to apply -k): OUT/NAME/results.json and
 report.txt per submission, OUT/grades.csv and OUT/summary.txt for the class. A
 rerun with the same OUT skips the submissions already graded from the same
-inputs. Exit status: 0 every submission graded, 1 some could not be graded, 2
-the batch could not run.
+inputs. --similarity adds to the summaries the pairs of submissions whose code
+is alike (sim_c; the code every student was given discounted: similarity.py).
+Exit status: 0 every submission graded, 1 some could not be graded, 2 the batch
+could not run.
 
 Where things live: cases/*.json define the behaviours, harness/ (the probe)
 checks them, this file builds, runs and scores. See docs/DESIGN.md.
@@ -58,6 +61,8 @@ import subprocess
 import tempfile
 
 import assignments  # noqa: E402 -- small, and needed by the command line
+import verdict_cache  # noqa: E402 -- the batch's verdict cache; what a case's key leaves out
+import similarity  # noqa: E402 -- small too: the command line's default threshold
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 PROGRAMS = ["unix_d_server", "unix_d_send", "tcp_qq_srver", "tcp_client", "tcp_echo_serverSR"]
@@ -108,8 +113,9 @@ class Build:
     with gcc directly. Messages go to a file, never to a pipe nobody reads
     yet, and are read back cut at MESSAGES_CAP."""
 
-    def __init__(self, src_dir, program, out_dir, isolation="auto", hide=(), trusted=False):
+    def __init__(self, src_dir, program, out_dir, isolation="auto", hide=(), trusted=False, deps=False):
         self.src_dir, self.program = src_dir, program
+        self.deps = None
         self.binary = os.path.join(out_dir, program)
         self.t0 = time.monotonic()
         self.seconds = 0.0
@@ -122,6 +128,9 @@ class Build:
                    "--isolation", str(isolation), "--timeout", str(COMPILE_TIMEOUT_S)]
             for path in hide:
                 cmd += ["--hide", path]
+            if deps:  # the files gcc read, for the batch's verdict cache
+                self.deps = os.path.join(out_dir, program + ".d")
+                cmd += ["--deps", self.deps]
             cmd += ["--", *CFLAGS]
         if os.path.lexists(src):  # a link is the box's to refuse: only an absent file is missing
             self.log = open(self.binary + ".log", "w+b")
@@ -160,6 +169,14 @@ class Build:
         messages = messages.replace(self.src_dir.rstrip("/") + "/", "")
         return {"ok": rc == 0, "binary": self.binary, "messages": messages.strip()}
 
+    def dependencies(self):
+        """What the box's compile says gcc read (make's syntax), or None (not asked, failed)."""
+        try:
+            with open(self.deps, "rb") as fh:
+                return fh.read(1 << 20).decode(errors="replace")
+        except (OSError, TypeError):
+            return None
+
     def cancel(self):
         """Stops the compiler if it still runs (a grading that ends early)."""
         if self.proc is not None and self.proc.poll() is None:
@@ -182,9 +199,14 @@ def missing_program(src_dir, program, binary):
     return {"ok": False, "missing": True, "binary": binary, "messages": f"no {program}.c in the submission{also}"}
 
 
-def compile_program(src_dir, program, out_dir, isolation="auto", hide=()):
-    """Compiles SRC_DIR/PROGRAM.c alone, in the box, into OUT_DIR/PROGRAM; the result of Build."""
-    return Build(src_dir, program, out_dir, isolation, hide).result()
+def compile_program(src_dir, program, out_dir, isolation="auto", hide=(), deps=False):
+    """Compiles SRC_DIR/PROGRAM.c alone, in the box, into OUT_DIR/PROGRAM; the result of Build,
+    with DEPS also "deps": the files gcc read (Build.dependencies, for the verdict cache)."""
+    build = Build(src_dir, program, out_dir, isolation, hide, deps=deps)
+    result = build.result()
+    if deps:
+        result["deps"] = build.dependencies()
+    return result
 
 
 def compile_reference(sources, out_dir):
@@ -262,8 +284,18 @@ def parse_args(argv):
     ap.add_argument("--out", metavar="OUT", help="with --batch: where the results go")
     ap.add_argument("--jobs", metavar="N", type=int, help="with --batch: submissions graded at once "
                                                           "(default: the number of CPUs)")
+    ap.add_argument("--cache", metavar="DIR", help="with --batch: where verdicts are kept for regrades "
+                                                    "(default: OUT/.cache)")
+    ap.add_argument("--no-cache", action="store_true", help="with --batch: grade every submission from scratch "
+                                                            "(no verdict kept or reused, none skipped)")
     ap.add_argument("--shard", metavar="K/N", help="with --batch: grade only the K-th of N shares of the class "
                                                     "(a job of a Slurm array or a CI matrix)")
+    ap.add_argument("--similarity", action="store_true",
+                    help="with --batch: list in the summaries the pairs of submissions whose code is alike "
+                         "(sim_c, the code every student was given discounted)")
+    ap.add_argument("--similarity-threshold", metavar="PERCENT", type=float,
+                    help=f"with --similarity: flag a pair from this score on "
+                         f"(default {similarity.DEFAULT_THRESHOLD:g})")
     ap.add_argument("--install-deps", action="store_true",
                     help="install the Debian/Ubuntu packages a grading needs (as root), then exit")
     ap.add_argument("--assignment", metavar="NAME|DIR",
@@ -294,9 +326,12 @@ def parse_args(argv):
     if args.batch is None:
         if args.submission is None:
             ap.error("give a SUBMISSION_DIR, or --batch DIR --out OUT")
-        for option in ("out", "jobs", "shard"):
+        for option in ("out", "jobs", "shard", "cache", "similarity_threshold"):
             if getattr(args, option) is not None:
-                ap.error(f"--{option} goes with --batch")
+                ap.error(f"--{option.replace('_', '-')} goes with --batch")
+        for flag in ("no_cache", "similarity"):
+            if getattr(args, flag):
+                ap.error(f"--{flag.replace('_', '-')} goes with --batch")
     else:
         if args.submission is not None:
             ap.error("give either a SUBMISSION_DIR or --batch DIR, not both")
@@ -311,11 +346,19 @@ def parse_args(argv):
             args.jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         if args.jobs < 1:
             ap.error("--jobs must be at least 1")
+        if args.cache is not None and args.no_cache:
+            ap.error("--cache DIR or --no-cache, not both")
         if args.shard is not None:
             k, _, n = args.shard.partition("/")
             if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
                 ap.error(f"--shard {args.shard}: give K/N with 1 <= K <= N (e.g. 2/8)")
             args.shard = (int(k), int(n))
+        if args.similarity_threshold is None:
+            args.similarity_threshold = similarity.DEFAULT_THRESHOLD
+        elif not args.similarity:
+            ap.error("--similarity-threshold goes with --similarity")
+        elif not 0 < args.similarity_threshold <= 100:
+            ap.error("--similarity-threshold must be a percentage above 0, at most 100")
     return args
 
 
@@ -429,10 +472,12 @@ def oracle(files, assignment=None):
     except assignments.AssignmentError as e:
         raise GraderError(str(e))
     h = hashlib.sha256()
-    probe = probe_path()
-    for f in [probe] + sorted(sources.values()) + list(files):
+    for name, f in [("probe", probe_path())] + sorted(sources.items()):
         with open(f, "rb") as fh:
-            h.update(f.encode() + b"\0" + fh.read())
+            h.update(name.encode() + b"\0" + hashlib.sha256(fh.read()).digest())
+    # the cases as the probe reads them: a change of points or wording records nothing anew
+    h.update(verdict_cache.canonical([[c["program"], {k: v for k, v in c.items() if k not in verdict_cache.SCORING_FIELDS}]
+                                      for c in load_cases(files)]).encode())
     cache = os.path.join(build_dir(), "oracle", h.hexdigest()[:16])
     expected = os.path.join(cache, "expected.json")
     if os.path.isfile(expected):
@@ -488,6 +533,7 @@ class Grading:
         self.fault = None
         self.timing = {}  # seconds per phase, for GRADER_TIMING=1 and bench/
         self.assignment = None  # its name, when another than the default (the report says it)
+        self.cache = None  # a batch's cache.SubmissionCache: verdicts kept from earlier gradings
         self._pool = self._futures = None
 
     def isolation_in_force(self):
@@ -526,6 +572,8 @@ class Grading:
 
     def _pipeline(self, program, ids):
         t0 = time.monotonic()
+        if self.cache is not None:
+            return self._cached_pipeline(program, ids)
         build = self.builds.get(program)
         b = self.built[program] = build.result() if build else compile_program(self.submission, program, self.work,
                                                                                 self.isolation, self.hide)
@@ -535,6 +583,39 @@ class Grading:
         if not b["ok"]:
             return {cid: not_built(cid, program, b) for cid in ids}
         return run_probe(b["binary"], self.peers, self.files, self.expected, ids, self.isolation, self.hide)
+
+    def _cached_pipeline(self, program, ids):
+        """_pipeline through the cache: the build and the verdicts kept for exactly these
+        sources are taken as they are; only what is missing is compiled or run, and kept."""
+        t0 = time.monotonic()
+        stats = self.cache.cache.stats
+        with self.cache.claim(program):
+            entry = self.cache.lookup(program)
+            if entry is not None:
+                b = {"ok": entry.build["ok"], "binary": os.path.join(self.work, program),
+                     "messages": entry.build["messages"]}
+                if b["ok"]:
+                    entry.binary(b["binary"])
+            else:
+                b = compile_program(self.submission, program, self.work, self.isolation, self.hide, True)
+                deps = b.pop("deps", None)
+                if not b.get("missing"):
+                    stats.add(compiled=1)
+                    entry = self.cache.store(program, b, deps)
+            self.built[program] = b
+            self.timing[f"build {program}"] = time.monotonic() - t0
+            if not ids:
+                return {}
+            if not b["ok"]:
+                return {cid: not_built(cid, program, b) for cid in ids}
+            known = entry.verdicts(ids) if entry is not None else {}
+            todo = [cid for cid in ids if cid not in known]
+            fresh = run_probe(b["binary"], self.peers, self.files, self.expected, todo, self.isolation,
+                              self.hide) if todo else {}
+            if entry is not None:
+                entry.keep(fresh)
+            stats.add(reused=len(known), ran=len(todo))
+            return {**known, **fresh}
 
     def check_complete(self):
         """A selected case without a verdict is the grader's fault, never a score."""
@@ -661,10 +742,11 @@ def select_ids(files, cases, k):
 
 
 def grade_without_pytest(submission, files, cases, peers, expected, selected, isolation="auto", hide=(), pool=None,
-                         assignment=None):
+                         assignment=None, cache=None):
     """Grades one submission on the case ids SELECTED, as grade() does but without pytest:
     the same builds, the same probe runs, the same verdicts; its pipelines run in pool
-    when one is given. Returns (Grading, elapsed seconds)."""
+    when one is given, through cache (a cache.SubmissionCache) when one is given.
+    Returns (Grading, elapsed seconds)."""
     t0 = time.monotonic()
     if not os.path.isdir(submission):
         raise GraderError(f"{submission}: not a folder")
@@ -672,6 +754,7 @@ def grade_without_pytest(submission, files, cases, peers, expected, selected, is
     try:
         g = Grading(submission, files, cases, peers, expected, isolation, hide, work)
         g.assignment = assignment
+        g.cache = cache
         g.start(selected, pool)
         g.run()
         g.check_complete()

@@ -471,15 +471,87 @@ def svg_histogram(totals, top, bins=10, width=640, height=180):
     return "".join(out)
 
 
-def summary_html(batch_dir, rows, failures, cases):
+SIMILAR_CSS = """
+.side{table-layout:fixed}.side td{width:50%;padding:0 .3em}.side pre{font-size:.8em;tab-size:4}
+.side a.run{color:inherit;text-decoration:none}.given{color:#999}.ln{color:#999;user-select:none}
+""" + "".join(f".c{i}{{background:{c}}}" for i, c in enumerate(
+    ["#ffe08a", "#b5e3ff", "#c8f0c0", "#f8c8dc", "#d9ccff", "#ffd0a8", "#c0ece6", "#e8e8a0"]))
+SIMILAR_SHOWN = 100     # flagged pairs per program shown side by side (the rest: listed)
+SIMILAR_LINES = 3000    # lines of a file shown
+
+
+def similar_side(text, spans, given, anchor, other):
+    """One file of a flagged pair as the text of a <pre>: numbered lines, those of run K
+    (SPANS[K], first and last line) in a link of colour K with the id ANCHOR+K to the same
+    run on the other side (OTHER+K), the lines tied to given code grey."""
+    owner = {}
+    for k, (first, last) in enumerate(spans):
+        for n in range(first, last + 1):
+            owner.setdefault(n, k)
+    lines = text.split("\n")
+    out, current, seen = [], None, set()
+    for n, line in enumerate(lines[:SIMILAR_LINES], 1):
+        k = owner.get(n)
+        if k != current:
+            if current is not None:
+                out.append("</a>")
+            if k is not None:
+                first = k not in seen
+                seen.add(k)
+                out.append(f'<a class="run c{k % 8}" href="#{other}{k}"' + (f' id="{anchor}{k}"' if first else "")
+                           + f' title="run {k + 1}">')
+            current = k
+        code = esc(line)
+        out.append(f'<span class="ln">{n:4} </span>'
+                   + (f'<span class="given">{code}</span>' if n in given else code) + "\n")
+    if current is not None:
+        out.append("</a>")
+    if len(lines) > SIMILAR_LINES:
+        out.append(f"[... {len(lines) - SIMILAR_LINES} more lines]")
+    return "".join(out)
+
+
+def similarity_html(result):
+    """summary.html's section of --similarity (a similarity.Result): per program the flagged
+    pairs, highest first, each opening to the two files side by side, a run of tokens both
+    share marked in the same colour on both sides, each side's run linking to the other's."""
+    out = [f'<h2 id="similar">Similar pairs (sim_c, threshold {result.threshold:g}%)</h2>']
+    if result.error:
+        return "\n".join(out + [f"<p>not compared: {esc(result.error)} (the grades stand)</p>"])
+    out.append("<p><small>A pair's score: the larger of the two students' shares of their own code (lines tied "
+               "to the skeleton or the lecture's code, grey, are not counted) that stands in runs of tokens "
+               "the other's file has too. Open a pair to see the runs, each in its colour on both sides.</small></p>")
+    index = 0
+    for program, pairs in result.pairs.items():
+        out.append(f"<h3>{esc(program)}</h3>" + ("" if pairs else "<p>none</p>"))
+        for i, p in enumerate(pairs):
+            line = (f"<b>{p.score:.0f}%</b> {esc(p.a)} &harr; {esc(p.b)} <small>({esc(p.a)} {p.shares[0]:.0f}%, "
+                    f"{esc(p.b)} {p.shares[1]:.0f}% of their own code; {p.shared} tokens)</small>")
+            if i >= SIMILAR_SHOWN:
+                out.append(f"<p>{line}</p>")
+                continue
+            index += 1
+            a, b = f"sim{index}a", f"sim{index}b"
+            out.append(f"<details><summary>{line}</summary><table class=side><tr><th>{esc(p.a)}/{esc(program)}.c</th>"
+                       f"<th>{esc(p.b)}/{esc(program)}.c</th></tr><tr><td><pre>"
+                       + similar_side(p.texts[0], [r[0:2] for r in p.runs], p.given[0], a, b) + "</pre></td><td><pre>"
+                       + similar_side(p.texts[1], [r[2:4] for r in p.runs], p.given[1], b, a)
+                       + "</pre></td></tr></table></details>")
+        for name, why in result.skipped.get(program, []):
+            out.append(f"<p><small>not compared: {esc(name)}/{esc(program)}.c ({esc(why)})</small></p>")
+    return "\n".join(out)
+
+
+def summary_html(batch_dir, rows, failures, cases, similar=None):
     """The class at a glance: the score distribution and every case's pass rate,
-    hardest first, as inline SVG (no scripts, no fetches). rows are grades.csv rows."""
+    hardest first, as inline SVG (no scripts, no fetches). rows are grades.csv rows;
+    SIMILAR, --similarity's similarity.Result, adds its section."""
     graded = [r for r in rows if r[-1] == "graded"]
     top = max((r[2] for r in graded), default=0)
     rates = sorted(((c["id"], 1 - failures.get(c["id"], 0) / len(graded)) for c in cases), key=lambda x: (x[1], x[0])) \
         if graded else []
     out = ["<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Class summary</title>",
-           f"<style>{CSS}</style></head><body><h1>Class summary</h1>",
+           f"<style>{CSS}{SIMILAR_CSS if similar else ''}</style></head><body><h1>Class summary</h1>",
            f"<p><small>{esc(str(batch_dir))} &middot; {len(rows)} submissions, {len(graded)} graded</small></p>",
            "<h2>Score distribution</h2>", svg_histogram([r[1] for r in graded], top),
            "<h2>Pass rate per case (hardest first)</h2>",
@@ -488,7 +560,10 @@ def summary_html(batch_dir, rows, failures, cases):
     for r in rows:
         score = f"{r[1]}/{r[2]} {score_bar(r[1], r[2])}" if r[-1] == "graded" else ""
         out.append(f"<tr><td>{esc(r[0])}</td><td>{score}</td><td>{esc(r[-1])}</td></tr>")
-    out.append("</table></body></html>\n")
+    out.append("</table>")
+    if similar:
+        out.append(similarity_html(similar))
+    out.append("</body></html>\n")
     return "\n".join(out)
 
 

@@ -2,7 +2,7 @@
 """The grading-speed benchmark: prints the machine and the figures of
 docs/PERFORMANCE.md, each next to its target.
 
-    python3 bench/run.py [--runs 5] [--batch 100] [--batch-rounds 2] [--only ABCDEF]
+    python3 bench/run.py [--runs 5] [--batch 100] [--batch-rounds 2] [--only ABCDEFG]
 
 A. A correct submission (the reference) graded end to end (build, every case,
    results.json + HTML + JUnit reports, as a fresh process) against gcc -O2
@@ -27,6 +27,15 @@ E. Every slow bug of tests/slow_bugs.json (servers that read first, read to
 F. The mutant suite (tests/mutants.json) graded as a class with --batch, and
    as many copies of the reference as a class, alternating, twice each: the
    ratio of the summed times. Target: <= 1.5x.
+G. Regrading a class of --batch submissions through the verdict cache
+   (verdict_cache.py), every file of every submission its own (no two
+   students share a program): graded from scratch (--no-cache), then graded
+   once keeping verdicts, then regraded with nothing changed, with one case
+   added (a TA's hidden case, new to the oracle too), with that case's points
+   changed, and after one student changed one file. Targets: nothing changed
+   <= 5% of from scratch, one case added <= 15%.
+C and F grade with --no-cache: they measure grading, not the cache (a class
+of copies would otherwise be graded once).
 Exit 0 when every target selected is met, 1 otherwise.
 """
 import argparse
@@ -149,7 +158,7 @@ def figure_c(tmp, n, rounds):
     for r in range(rounds):
         for jobs in ((1, 2) if r % 2 == 0 else (2, 1)):
             out = os.path.join(tmp, f"out-{r}-{jobs}")
-            t, proc = timed(GRADER + ["--batch", klass, "--out", out, "--jobs", str(jobs), "-q"])
+            t, proc = timed(GRADER + ["--batch", klass, "--out", out, "--jobs", str(jobs), "--no-cache", "-q"])
             assert proc.returncode == 0, proc.stderr[-2000:]
             times[jobs].append(t)
             grades.add(open(os.path.join(out, "grades.csv")).read())
@@ -209,11 +218,64 @@ def figure_f(tmp, rounds=2):
     times = {"mutants": [], "correct": []}
     for r in range(rounds):
         for kind in (("mutants", "correct") if r % 2 == 0 else ("correct", "mutants")):
-            t, proc = timed(GRADER + ["--batch", str(klass[kind]), "--out", os.path.join(tmp, f"f-{kind}-{r}"), "-q"])
+            t, proc = timed(GRADER + ["--batch", str(klass[kind]), "--out", os.path.join(tmp, f"f-{kind}-{r}"),
+                                      "--no-cache", "-q"])
             assert proc.returncode == 0, proc.stderr[-2000:]
             times[kind].append(t)
     ratio = sum(times["mutants"]) / sum(times["correct"])
     return {"n": len(mutants), "times": times, "ratio": ratio, "met": ratio <= 1.5}
+
+
+def own_class(tmp, n):
+    """N submissions, the mutants of tests/mutants.json and the correct and buggy MIX in turn,
+    every .c file marked as its student's own (a real class shares no file byte for byte)."""
+    mutants = json.load(open(os.path.join(ROOT, "tests", "mutants.json")))
+    klass = pathlib.Path(tmp) / "g-class"
+    klass.mkdir()
+    for i in range(n):
+        dest = klass / f"s{i:03d}"
+        if i % 2 == 0 and i // 2 < len(mutants):
+            build_mutant(mutants[i // 2], dest)
+        else:
+            shutil.copytree(os.path.join(ROOT, MIX[i % len(MIX)]), dest)
+        for f in dest.glob("*.c"):
+            f.write_text(f.read_text() + f"/* written by student {i:03d} */\n")
+    return klass
+
+
+def hidden_case(folder, points):
+    """A TA's case folder with one tcp_client case the oracle has never recorded (its
+    stdin names this run), worth POINTS."""
+    folder.mkdir(exist_ok=True)
+    doc = json.load(open(os.path.join(ROOT, "cases", "tcp_client.json")))
+    case = dict(next(c for c in doc["cases"] if c["id"] == "cl.sends_line"), id="cl.bench_hidden", points=points)
+    case["params"] = {"steps": [{"stdin": f"bench run {time.time_ns()}\n"}, {"reply": "ok\n"}]}
+    (folder / "tcp_client_hidden.json").write_text(json.dumps({"program": "tcp_client", "cases": [case]}))
+    return str(folder)
+
+
+def figure_g(tmp, n):
+    """The class graded from scratch, then through the cache: nothing changed, a case
+    added, its points changed, one student's file changed."""
+    klass = own_class(tmp, n)
+    out, scratch = os.path.join(tmp, "g-out"), os.path.join(tmp, "g-scratch")
+
+    def batch(target, *extra):
+        t, proc = timed(GRADER + ["--batch", str(klass), "--out", target, "-q", *extra])
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return t, proc.stderr.strip().splitlines()[-1]
+
+    hidden = pathlib.Path(tmp) / "g-hidden"
+    times = {"scratch": batch(scratch, "--no-cache")[0], "first": batch(out)[0], "nothing": batch(out)}
+    times["added"] = batch(out, "--cases", hidden_case(hidden, 4))
+    (hidden / "tcp_client_hidden.json").write_text((hidden / "tcp_client_hidden.json").read_text()
+                                                   .replace('"points": 4', '"points": 9'))
+    times["points"] = batch(out, "--cases", str(hidden))
+    changed = klass / "s001" / "tcp_client.c"
+    changed.write_text(changed.read_text() + "/* resubmitted */\n")
+    times["one_file"] = batch(out, "--cases", str(hidden))
+    share = {k: times[k][0] / times["scratch"] for k in ("nothing", "added", "points", "one_file")}
+    return {"n": n, "times": times, "share": share, "met": share["nothing"] <= 0.05 and share["added"] <= 0.15}
 
 
 def main():
@@ -221,7 +283,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--batch-rounds", type=int, default=2, help="gradings of the class at each --jobs")
-    ap.add_argument("--only", default="ABCDEF", help="the figures to take (letters), all by default")
+    ap.add_argument("--only", default="ABCDEFG", help="the figures to take (letters), all by default")
     args = ap.parse_args()
     only = set(args.only.upper())
     met = []
@@ -251,6 +313,18 @@ def main():
                   f"{f['n']} reference copies {each(f['times']['correct'])} s = {f['ratio']:.2f}x "
                   f"(target <= 1.5x): {'met' if f['met'] else 'MISSED'}")
             met.append(f["met"])
+        if "G" in only:
+            g = figure_g(tmp, args.batch)
+            t, share = g["times"], g["share"]
+            print(f"G  a class of {g['n']} regraded through the verdict cache: from scratch {t['scratch']:.1f} s, "
+                  f"first grading keeping verdicts {t['first']:.1f} s: "
+                  f"{'met' if g['met'] else 'MISSED'}")
+            for key, what, target in (("nothing", "nothing changed", " (target <= 5%)"),
+                                      ("added", "one case added", " (target <= 15%)"),
+                                      ("points", "its points changed", ""),
+                                      ("one_file", "one student's file changed", "")):
+                print(f"   {what}: {t[key][0]:.2f} s = {100 * share[key]:.1f}%{target}; {t[key][1]}")
+            met.append(g["met"])
     return 0 if all(met) else 1
 
 

@@ -10,9 +10,10 @@
    there under the box's uid, bounded in time, memory, processes, output and
    disk, and copies the binary out to FILE. The compiler's messages (at most
    MESSAGES_CAP bytes, the box's folder names taken out) go to stdout. With
-   --deps, the files the compiler read (gcc -MD: the submission's as paths
+   --deps, the files the compiler read, for a build it finished whether it
+   failed or not (gcc -MD: the submission's as paths
    relative to it, the system's headers as absolute paths) go to that file
-   in make's syntax, for the batch's verdict cache (cache.py).
+   in make's syntax, for the batch's verdict cache (verdict_cache.py).
 
    Exit 0 built, 1 the compiler failed (or ran out of a bound: the messages
    say which), 2 a usage error or a fault of the box, 3 the submission is
@@ -398,14 +399,16 @@ int main(int argc, char **argv)
 		rc = 1;
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && copy_out(binary, out) == 0) {
 		rc = 0;
-		if (deps && deps_out(depfile, prefix, deps) < 0)
-			unlink(deps); /* no list: the cache keeps nothing of this build */
 	} else {
 		if (WIFSIGNALED(status))
 			printf("\nthe compiler was killed by signal %d (a limit of the box: %lu MiB of memory, "
 			       "%lu MiB per file, 10 s of CPU)\n", WTERMSIG(status), (1ul << 30) >> 20, 16ul);
 		rc = 1;
 	}
+	/* what gcc read, for a build it finished (its errors depend on those files alone);
+	   none for one a bound stopped */
+	if (deps && !timed_out && WIFEXITED(status) && deps_out(depfile, prefix, deps) < 0)
+		unlink(deps);
 done:
 	fflush(stdout);
 	if (srcfd >= 0)

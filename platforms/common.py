@@ -7,10 +7,16 @@ import stat
 # the Gradescope setup.sh, the Classroom workflow and --install-deps install these
 # (tests/test_docs.py keeps them equal).
 PACKAGES = "gcc make cmake pkg-config libjansson-dev python3 python3-pytest"
+# Needed only by --batch --similarity (sim_c), never by a grading: not in PACKAGES, so
+# --install-deps, Gradescope and Classroom leave it out; a batch with --similarity that
+# lacks it stops at once naming the install command (similarity.INSTALL); .ci/run installs
+# it for tests/test_similarity.py.
+SIMILARITY_PACKAGES = "similarity-tester"
 
 # What a packaged grader carries of this tree (relative paths; folders whole).
-SHIPPED = ["grader.py", "reports.py", "batch.py", "platforms", "assignments.py", "CMakeLists.txt",
-           "CMakePresets.json", "harness", "reference", "cases", "assignments", "student_template"]
+SHIPPED = ["grader.py", "reports.py", "batch.py", "verdict_cache.py", "similarity.py", "platforms", "assignments.py",
+           "CMakeLists.txt", "CMakePresets.json", "harness", "reference", "cases", "assignments", "student_template"]
+
 
 def _info(arcname, mode):
     import zipfile

@@ -76,8 +76,8 @@ def reference_copy(tmp_path):
 
 # What a copy of the grader needs to grade (its build folder gets the two tools only: the
 # oracle is recorded anew in the copy).
-GRADER_FILES = ["grader.py", "reports.py", "platforms", "batch.py", "assignments.py", "CMakeLists.txt",
-                "CMakePresets.json", "harness", "reference", "cases", "assignments"]
+GRADER_FILES = ["grader.py", "reports.py", "platforms", "batch.py", "verdict_cache.py", "similarity.py", "assignments.py",
+                "CMakeLists.txt", "CMakePresets.json", "harness", "reference", "cases", "assignments"]
 NOBODY = 65534
 
 

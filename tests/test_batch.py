@@ -94,7 +94,10 @@ def test_batch_equals_grading_each_alone(graded, alone):
         assert outline(report) == outline(single_proc.stdout)
         assert report.splitlines()[-1].startswith(f"Total: {single['score']}/{top}  (")
         progress.append(f"{len(progress) + 1}/{len(NAMES)} {name} {single['score']}/{top}")
-    assert proc.stderr.splitlines() == progress  # not a terminal: one plain line per submission
+    # not a terminal: one plain line per submission, then what the verdict cache saved
+    assert proc.stderr.splitlines()[:-1] == progress
+    assert re.fullmatch(r"cache: \d+ verdicts reused, \d+ cases run, \d+ programs compiled \(.*\.cache\)",
+                        proc.stderr.splitlines()[-1])
     assert not (out / "notes.txt").exists()
 
 
@@ -135,7 +138,7 @@ def test_resume_regrades_only_missing_or_changed(graded, tmp_path):
     before = {n: (out / n / "fingerprint.txt").stat().st_mtime_ns for n in NAMES if n != "reference"}
     proc = batch(klass, out, "--jobs", "2")
     assert proc.returncode == 0, proc.stderr
-    lines = proc.stderr.splitlines()
+    lines = [line for line in proc.stderr.splitlines() if not line.startswith("cache: ")]
     assert sorted(line for line in lines if line.startswith("skipped")) == \
         ["skipped (already graded): empty", "skipped (already graded): lecture"]
     assert sorted(line.split()[1] for line in lines if not line.startswith("skipped")) == ["broken_client", "reference"]

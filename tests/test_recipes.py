@@ -73,9 +73,9 @@ def test_slurm_driver_submits_the_array_then_the_merge_and_its_scripts_merge(sin
     assert make == ["cmake", "--build", build, "-j", "2", "--target", "probe", "compile"]
     assert array == ["sbatch", "--parsable", "--array=1-3", "--cpus-per-task=2", f"--output={out}/.logs/shard-%a.out",
                      str(SLURM / "grade-shard.sbatch"), str(ROOT), str(klass), str(out), "3", "-k", K]
-    assert merge == ["sbatch", "--parsable", "--dependency=afterok:100", "--kill-on-invalid-dep=yes", "--cpus-per-task=2",
-                     f"--output={out}/.logs/merge.out", str(SLURM / "merge-shards.sbatch"), str(ROOT),
-                     str(klass), str(out), "-k", K]
+    assert merge == ["sbatch", "--parsable", "--dependency=afterok:100", "--kill-on-invalid-dep=yes",
+                     "--cpus-per-task=2", f"--output={out}/.logs/merge.out", str(SLURM / "merge-shards.sbatch"),
+                     str(ROOT), str(klass), str(out), "-k", K]
 
     def as_slurm(command, **env):
         """A submitted script run as a job would be (Slurm's variables; no terminal, no stdin)."""
@@ -198,9 +198,9 @@ def run_workflow(wf, base, klass, options):
                     paths = [ws / p for p in with_["path"].split()]
                     found = [p for p in paths if p.is_file() or (p.is_dir() and any(p.iterdir()))]
                     assert found or with_.get("if-no-files-found") == "ignore", with_["path"]
-                    for p in found:  # one folder: its contents; files: each at the top
-                        if p.is_dir():
-                            shutil.copytree(p, artifacts / expand(with_["name"]))
+                    for p in found:  # one folder: its contents; files: each at the top; no dot-entry
+                        if p.is_dir():  # (upload-artifact's include-hidden-files: false)
+                            shutil.copytree(p, artifacts / expand(with_["name"]), ignore=shutil.ignore_patterns(".*"))
                         else:
                             (artifacts / expand(with_["name"])).mkdir(parents=True, exist_ok=True)
                             shutil.copy2(p, artifacts / expand(with_["name"]) / p.name)
@@ -235,7 +235,8 @@ def test_workflow_steps_grade_the_class_in_shards_and_merge(single, tmp_path):
                                                            "shard-1", "shard-2", "shard-3", "shard-4"]
     graded = sorted(p.name for k in (1, 2, 3, 4) for p in (artifacts / f"shard-{k}").iterdir() if p.is_dir())
     assert graded == NAMES
-    assert last.stderr.splitlines() == [f"skipped (already graded): {name}" for name in NAMES]
+    assert last.stderr.splitlines() == [f"skipped (already graded): {name}" for name in NAMES] + \
+        [f"cache: 0 verdicts reused, 0 cases run, 0 programs compiled ({ws / 'out' / '.cache'})"]
     grades = artifacts / "grades"
     assert sorted(p.name for p in grades.iterdir()) == ["grades.csv", "summary.html", "summary.txt"]
     assert (grades / "grades.csv").read_bytes() == (one / "grades.csv").read_bytes()

@@ -38,16 +38,28 @@ def share(k, n):
     return [name for i, name in enumerate(NAMES) if i % n == k - 1]
 
 
+def students(out):
+    """The student folders of OUT (not its dot-folders: the verdict cache, a recipe's shards)."""
+    return sorted(p.name for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def progress(proc):
+    """A batch's stderr but for its last line, the verdict cache's (cache: N verdicts reused, ...)."""
+    lines = proc.stderr.splitlines()
+    assert lines and lines[-1].startswith("cache: "), proc.stderr
+    return lines[:-1]
+
+
 def check_shard(proc, out, k, n):
     """Shard K/N graded exactly its share into OUT; that share."""
     assert proc.returncode == 0, proc.stderr
     mine = share(k, n)
-    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == mine
+    assert students(out) == mine
     if not mine:  # more shards than students: nothing graded, an empty OUT, one line saying so
         assert proc.stderr == f"shard {k}/{n}: no submission falls in it\n"
         assert list(out.iterdir()) == []
         return mine
-    assert sorted(line.split()[1] for line in proc.stderr.splitlines()) == mine  # "i/n NAME got/max"
+    assert sorted(line.split()[1] for line in progress(proc)) == mine  # "i/n NAME got/max"
     assert [r[0] for r in read_csv(out)[1:]] == mine  # its class files cover its share only
     assert (out / "summary.txt").read_text().splitlines()[0].endswith(f" (shard {k}/{n})")
     return mine
@@ -57,8 +69,9 @@ def check_merge(proc, merged, single, stamps):
     """The merge run on MERGED skipped every student, rewrote none of their files (STAMPS: their
     mtimes before) and wrote the single batch's class files."""
     assert proc.returncode == 0, proc.stderr
-    # every student skipped: no compile, no probe run, not one progress line
-    assert proc.stderr.splitlines() == [f"skipped (already graded): {name}" for name in NAMES]
+    # every student skipped: not one progress line, nothing compiled, no case run
+    assert proc.stderr.splitlines() == [f"skipped (already graded): {name}" for name in NAMES] + \
+        [f"cache: 0 verdicts reused, 0 cases run, 0 programs compiled ({merged / '.cache'})"]
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
     for name in NAMES:  # the same inputs, the same fingerprint, whichever run graded them
         assert (merged / name / "fingerprint.txt").read_text() == (single / name / "fingerprint.txt").read_text()
@@ -94,8 +107,8 @@ def test_shards_merge_into_the_single_batch(single, tmp_path, n, copy):
         if copy == "whole":
             shutil.copytree(src, merged, dirs_exist_ok=True)
         else:
-            for student in (p for p in src.iterdir() if p.is_dir()):
-                shutil.copytree(student, merged / student.name)
+            for name in students(src):
+                shutil.copytree(src / name, merged / name)
     if copy == "whole":  # a shard's class files were copied in: the merge must replace them
         assert "(shard " in (merged / "summary.txt").read_text()
     stamps = student_stamps(merged)
@@ -113,8 +126,8 @@ def test_a_shard_graded_by_a_grader_in_another_folder_merges(single, tmp_path):
     check_shard(second, tmp_path / "s2", 2, 2)
     merged = tmp_path / "merged"
     for src in (tmp_path / "s1", tmp_path / "s2"):
-        for student in (p for p in src.iterdir() if p.is_dir()):
-            shutil.copytree(student, merged / student.name)
+        for name in students(src):
+            shutil.copytree(src / name, merged / name)
     stamps = student_stamps(merged)
     check_merge(batch(klass, merged, "-k", K), merged, one, stamps)
 
@@ -127,7 +140,7 @@ def test_a_changed_selection_is_graded_again_at_the_merge(single, tmp_path):
     assert batch(klass, out, "--shard", "1/5", "-k", "usage").returncode == 0
     proc = batch(klass, out, "--shard", "1/5", "-k", K)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.splitlines() == ["1/1 broken_client 12/17"]
+    assert progress(proc) == ["1/1 broken_client 12/17"]
 
 
 @pytest.mark.parametrize("shard", ["0/2", "3/2", "2", "a/b", "1/0", "-1/2", "1/2/3"])
