@@ -237,7 +237,7 @@ def own_class(tmp, n):
         if i % 2 == 0 and i // 2 < len(mutants):
             build_mutant(mutants[i // 2], dest)
         else:
-            shutil.copytree(os.path.join(ROOT, MIX[i % len(MIX)]), dest)
+            shutil.copytree(os.path.join(ROOT, MIX[(i // 2) % len(MIX)]), dest)
         for f in dest.glob("*.c"):
             f.write_text(f.read_text() + f"/* written by student {i:03d} */\n")
     return klass
