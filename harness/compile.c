@@ -173,17 +173,25 @@ static void cut_out(char *buf, size_t *len, const char *what)
 	}
 }
 
-/* Copies the built binary out of the box, once nothing of the box runs:
-   opened without following a link, a regular file of bounded size. */
-static int copy_out(const char *inside, const char *out)
+/* Opens a file the box wrote, once nothing of the box runs: without following
+   a link, and only a regular file of at most cap bytes. The fd, or -1. */
+static int open_box_file(const char *inside, unsigned long cap)
 {
 	int in = open(inside, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
-	if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || (unsigned long)st.st_size > BINARY_BYTES) {
-		if (in >= 0)
-			close(in);
-		return -1;
+	if (in >= 0 && (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || (unsigned long)st.st_size > cap)) {
+		close(in);
+		in = -1;
 	}
+	return in;
+}
+
+/* Copies the built binary out of the box. */
+static int copy_out(const char *inside, const char *out)
+{
+	int in = open_box_file(inside, BINARY_BYTES);
+	if (in < 0)
+		return -1;
 	unlink(out);
 	int fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0755);
 	int rc = fd >= 0 ? copy_fd(in, fd) : -1;
@@ -194,18 +202,13 @@ static int copy_out(const char *inside, const char *out)
 }
 
 /* Writes the dependency list gcc left inside the box to out, the box's
-   source folder (prefix) taken out of every path: opened without following
-   a link, a regular file of bounded size. */
+   source folder (prefix) taken out of every path. */
 static int deps_out(const char *inside, const char *prefix, const char *out)
 {
 	static char buf[DEPS_BYTES + 1];
-	int in = open(inside, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	struct stat st;
-	if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || (unsigned long)st.st_size > DEPS_BYTES) {
-		if (in >= 0)
-			close(in);
+	int in = open_box_file(inside, DEPS_BYTES);
+	if (in < 0)
 		return -1;
-	}
 	size_t len = 0;
 	ssize_t r;
 	while (len < DEPS_BYTES && (r = read(in, buf + len, DEPS_BYTES - len)) > 0)
