@@ -49,9 +49,10 @@ def write_atomic(path, text):
 
 def fingerprint(files, case_files, selected, inputs):
     """sha256 over what a grading depends on: the submission's .c/.h files (FILES: names and
-    sha256, verdict_cache.scan_submission), the case files' bytes, the selected case ids, and INPUTS
-    (the probe, the references and what they did: references_key and expected.json). Nothing in it names a path of
-    this machine, so the shards of a class graded elsewhere merge (docs/CLUSTER.md)."""
+    sha256, verdict_cache.scan_submission), the case files' bytes, the selected case ids, and
+    INPUTS (the probe, the references and what they did: references_key and expected.json).
+    Nothing in it names a path of this machine, so the shards of a class graded elsewhere
+    merge (docs/CLUSTER.md)."""
     parts = []
     for name, sha in sorted(files.items()):
         parts += ["source", name, sha]
@@ -212,12 +213,12 @@ def run(args, grader):
     with open(expected, "rb") as fh:
         recorded = fh.read()
     inputs = verdict_cache.digest(references, recorded)
-    verdicts = None
+    store = None  # the verdict cache
     if use_cache:
         try:
-            toolchain = verdict_cache.toolchain_key(grader.probe_path(), grader.tool_path("compile"), grader.CFLAGS,
-                                            args.isolation)
-            verdicts = verdict_cache.VerdictCache(cache_dir, toolchain, references, json.loads(recorded), cases)
+            toolchain = verdict_cache.toolchain_key(grader.probe_path(), grader.tool_path("compile"),
+                                                    grader.CFLAGS, args.isolation)
+            store = verdict_cache.VerdictCache(cache_dir, toolchain, references, json.loads(recorded), cases)
         except OSError as e:
             raise grader.GraderError(f"--cache {cache_dir}: cannot use it ({e.strerror or e})")
 
@@ -242,7 +243,8 @@ def run(args, grader):
             todo.append((name, fp))
 
     stop = threading.Event()
-    hide = grader.hidden_paths(args.cases, root, out, *([cache_dir] if use_cache else []), assignment=args.assignment)
+    hide = grader.hidden_paths(args.cases, root, out, *([cache_dir] if use_cache else []),
+                               assignment=args.assignment)
     assignment_name = grader.load_assignment(args.assignment).name if args.assignment else None
 
     def grade_one(name, fp):
@@ -250,7 +252,7 @@ def run(args, grader):
         dest = os.path.join(out, name)
         try:
             submission = os.path.join(root, name)
-            kept = verdicts.for_submission(*scans[name]) if verdicts is not None else None
+            kept = store.for_submission(*scans[name]) if store is not None else None
             g, elapsed = grader.grade_without_pytest(submission, files, cases, peers, expected, selected,
                                                      args.isolation, hide, steps, assignment_name, kept)
             if stop.is_set():
@@ -330,6 +332,6 @@ def run(args, grader):
                  summary_html(shown, rows, failures, [c for c in cases if c["id"] in selected], similar))
     if not args.quiet:
         sys.stdout.write(summary)
-    if verdicts is not None:
-        sys.stderr.write(verdicts.stats.line(cache_dir) + "\n")
+    if store is not None:
+        sys.stderr.write(store.stats.line(cache_dir) + "\n")
     return 1 if errors else 0

@@ -476,8 +476,9 @@ def oracle(files, assignment=None):
         with open(f, "rb") as fh:
             h.update(name.encode() + b"\0" + hashlib.sha256(fh.read()).digest())
     # the cases as the probe reads them: a change of points or wording records nothing anew
-    h.update(verdict_cache.canonical([[c["program"], {k: v for k, v in c.items() if k not in verdict_cache.SCORING_FIELDS}]
-                                      for c in load_cases(files)]).encode())
+    probed = [[c["program"], {k: v for k, v in c.items() if k not in verdict_cache.SCORING_FIELDS}]
+              for c in load_cases(files)]
+    h.update(verdict_cache.canonical(probed).encode())
     cache = os.path.join(build_dir(), "oracle", h.hexdigest()[:16])
     expected = os.path.join(cache, "expected.json")
     if os.path.isfile(expected):
@@ -533,7 +534,7 @@ class Grading:
         self.fault = None
         self.timing = {}  # seconds per phase, for GRADER_TIMING=1 and bench/
         self.assignment = None  # its name, when another than the default (the report says it)
-        self.cache = None  # a batch's cache.SubmissionCache: verdicts kept from earlier gradings
+        self.cache = None  # a batch's verdict_cache.SubmissionCache: verdicts kept from earlier gradings
         self._pool = self._futures = None
 
     def isolation_in_force(self):

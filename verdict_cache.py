@@ -268,7 +268,7 @@ class SubmissionCache:
             deps = candidate.get("deps") if isinstance(candidate, dict) else None
             if not isinstance(deps, dict) or self.dep_hashes(deps) != deps:
                 continue
-            entry = Entry(self.cache, candidate.get("entry", ""))
+            entry = Entry(self.cache, candidate.get("entry"))
             if entry.build is not None:
                 return entry
         return None
@@ -306,8 +306,12 @@ class Entry:
 
     def __init__(self, cache, key):
         self.cache, self.key = cache, key
-        self.dir = os.path.join(cache.folder, "programs", key) if key.isalnum() else None
-        self.build = cache.read_json(os.path.join(self.dir, "build.json"), None) if self.dir else None
+        self.dir = os.path.join(cache.folder, "programs", key) if isinstance(key, str) and key.isalnum() else None
+        build = cache.read_json(os.path.join(self.dir, "build.json"), None) if self.dir else None
+        whole = (isinstance(build, dict) and isinstance(build.get("ok"), bool)
+                 and isinstance(build.get("messages"), str)
+                 and (not build["ok"] or os.path.isfile(os.path.join(self.dir, "binary"))))
+        self.build = build if whole else None  # anything else is a miss, never a fault
 
     def binary(self, out):
         """Copies the kept binary to OUT (where a fresh compile would have put it)."""

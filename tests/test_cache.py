@@ -1,6 +1,7 @@
 """The batch's verdict cache (verdict_cache.py): a regrade runs only what changed, and
 writes exactly what a grading from scratch writes."""
 import json
+import pathlib
 import re
 import shutil
 import sys
@@ -262,3 +263,21 @@ def test_a_file_read_from_outside_the_submission_and_usr_is_compiled_every_time(
     assert cache_line(batch(klass, out, "-k", "cl.sends_line or us.hex_message"))[2] == len(PROGRAMS)
     proc = batch(klass, out, "-k", "cl.sends_line or us.hex_message", "--cases", world["hidden"])
     assert cache_line(proc)[2] == 1  # tcp_client alone
+
+
+def test_a_damaged_entry_is_a_miss_never_a_fault(tmp_path):
+    kept = verdict_cache.VerdictCache(str(tmp_path / "c"), "toolchain", "refs", {}, [])
+    sub = verdict_cache.SubmissionCache(kept, {"tcp_client.c": "0" * 64})
+    (tmp_path / "binary").write_bytes(b"\x7fELF")
+    entry = sub.store("tcp_client", {"ok": True, "binary": str(tmp_path / "binary"), "messages": ""},
+                      "program: tcp_client.c\n")
+    assert entry is not None and sub.lookup("tcp_client").key == entry.key
+    (pathlib.Path(entry.dir) / "build.json").write_text('{"ok": "yes"}')
+    assert sub.lookup("tcp_client") is None
+    (pathlib.Path(entry.dir) / "build.json").write_text('{"ok": true, "messages": ""}')
+    assert sub.lookup("tcp_client").key == entry.key
+    (pathlib.Path(entry.dir) / "binary").unlink()
+    assert sub.lookup("tcp_client") is None
+    # another submission whose tcp_client.c differs never takes it
+    other = verdict_cache.SubmissionCache(kept, {"tcp_client.c": "1" * 64})
+    assert other.lookup("tcp_client") is None
