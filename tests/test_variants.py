@@ -1,6 +1,7 @@
 """Correct submissions whose servers use threads or processes (tests/submissions/variant_threads,
 variant_prefork, variant_pool) get full marks every time: each is graded 20 times, as one batch
-of 20 copies, and every grading must be full marks. A settle or a stuck judgement that missed a
+of 20 copies (--no-cache: the verdict cache would grade identical copies once), and every
+grading must be full marks. A settle or a stuck judgement that missed a
 worker thread or process still at work, or never saw a waiting one as waiting, loses points here
 in some gradings (a threaded server lost qq.no_fd_leak in about 3 of 10)."""
 import csv
@@ -20,7 +21,7 @@ def test_variant_full_marks_every_time(variant, tmp_path):
     source = submission_folder(variant, tmp_path)
     for i in range(RUNS):
         shutil.copytree(source, klass / f"{variant}-{i:02d}")
-    proc = run_grader("--batch", klass, "--out", tmp_path / "out", "--jobs", "2", timeout=900)
+    proc = run_grader("--batch", klass, "--out", tmp_path / "out", "--jobs", "2", "--no-cache", timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     with open(tmp_path / "out" / "grades.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
