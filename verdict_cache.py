@@ -34,6 +34,7 @@ import threading
 VERSION = "v1"
 SCORING_FIELDS = ("points", "description", "requirement", "why", "category", "hidden")  # the probe never reads them
 SUBMISSION_DEPTH = 8  # as the box's compile (harness/compile.c)
+SUBMISSION_BYTES = 8 << 20  # as the box's compile: past it the submission is refused, and not read here
 
 
 def sha256_bytes(data):
@@ -56,12 +57,13 @@ def canonical(value):
 def scan_submission(folder):
     """The submission's .c and .h files as the box's compile copies them: {relative path:
     sha256 of the bytes}, found without following a link; dot-entries left out. Returns
-    (files, special): special names a link, fifo, socket or device the compile refuses
-    (then nothing of this submission is cached)."""
-    files, special = {}, None
+    (files, special): special names a link, fifo, socket or device the compile refuses, or
+    says the files are too large for it (then nothing of this submission is cached, and
+    what is past the compile's bound is named by size and time, never read)."""
+    files, special, total = {}, None, 0
 
     def walk(dir_fd, prefix, depth):
-        nonlocal special
+        nonlocal special, total
         for entry in sorted(os.listdir(dir_fd)):
             if entry.startswith("."):
                 continue
@@ -77,10 +79,15 @@ def scan_submission(folder):
             elif not stat.S_ISREG(st.st_mode):
                 special = special or rel
             elif entry.endswith((".c", ".h")):
+                total += st.st_size
+                if total > SUBMISSION_BYTES:
+                    special = special or f"more than {SUBMISSION_BYTES >> 20} MiB of .c/.h files"
+                    files[rel] = f"size {st.st_size}, modified {st.st_mtime_ns}"
+                    continue
                 fd = os.open(entry, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
                 with os.fdopen(fd, "rb") as fh:
                     if stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                        files[rel] = sha256_bytes(fh.read())
+                        files[rel] = sha256_bytes(fh.read(SUBMISSION_BYTES + 1))
                     else:
                         special = special or rel
 

@@ -281,3 +281,16 @@ def test_a_damaged_entry_is_a_miss_never_a_fault(tmp_path):
     # another submission whose tcp_client.c differs never takes it
     other = verdict_cache.SubmissionCache(kept, {"tcp_client.c": "1" * 64})
     assert other.lookup("tcp_client") is None
+
+
+def test_files_past_the_compiles_bound_are_not_read(tmp_path):
+    """A submission of huge (here sparse) files is refused by the compile; the scan that keys the
+    cache and the fingerprint reads none of it past that bound."""
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "tcp_client.c").write_text("int main(void) { return 0; }\n")
+    with open(sub / "huge.h", "wb") as fh:
+        fh.truncate(64 << 30)  # 64 GiB of nothing: reading it would take minutes
+    files, special = verdict_cache.scan_submission(str(sub))
+    assert special.startswith("more than 8 MiB") and files["huge.h"].startswith("size 68719476736")
+    assert files["tcp_client.c"].startswith("size 29")  # past the bound too (huge.h came first)
