@@ -40,7 +40,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROGRAMS, ROOT, TOTAL_POINTS, extract_with_modes, processes_named
+from conftest import PROGRAMS, ROOT, TOTAL_POINTS, build_mutant, extract_with_modes, processes_named
 
 FIXTURES = ROOT / "tests" / "fixtures" / "attacks"
 BUILD = Path(os.environ.get("GRADER_BUILD") or ROOT / "build")
@@ -946,6 +946,42 @@ def test_level_3_program_cannot_write_the_oracle(work, jail, private_tree):
     said = re.findall(r"WROTE|NO-WRITE [A-Za-z ]*", o.everything())
     assert after == before, f"the program rewrote the oracle (it said {said})"
     assert again.returncode == 0, again.stdout.decode(errors="replace")[-1500:]
+
+
+@pytest.mark.parametrize("level", ["1", pytest.param("3", marks=needs_root)])
+def test_program_cannot_forge_a_kept_verdict(level, work, jail, private_tree):
+    """A batch keeps verdicts (OUT/.cache); a student whose unix_d_server failed us.high_bytes
+    resubmits with a tcp_client that rewrites that kept verdict as a pass: the kept verdicts
+    stay as they were, and the next regrade (a case added) still fails us.high_bytes."""
+    klass = work / "private-batch"
+    klass.mkdir(mode=0o700)
+    out = private_tree.out / "grades"
+    mutants = {m["name"]: m for m in json.loads((ROOT / "tests" / "mutants.json").read_text())}
+    mallory = build_mutant(mutants["us_signed_char_buffer"], klass / "mallory")
+    k = ["-k", "us.high_bytes or cl.sends_line", "--isolation", level]
+    first, _ = private_tree.run(["--batch", klass, "--out", out, *k], jail)
+    assert first.returncode == 0, first.stderr.decode(errors="replace")[-1500:]
+    kept = [p for p in (out / ".cache").rglob("verdicts.json") if b'"us.high_bytes"' in p.read_bytes()]
+    assert len(kept) == 1, kept
+    before = kept[0].read_bytes()
+    forged = {key: dict(v, verdict="pass", reason="", mismatch=[]) for key, v in json.loads(before).items()}
+    tok = token()
+    (mallory / "tcp_client.c").write_text(fixture_source("write_cache", TOKEN=tok, TARGET=str(kept[0]),
+                                                         CONTENT=json.dumps(forged)))
+    try:
+        attacked, _ = private_tree.run(["--batch", klass, "--out", out, *k], jail)
+    finally:
+        remove_staged_copies(tok)
+    reports = "\n".join(p.read_text(errors="replace") for p in (out / "mallory").iterdir())
+    said = re.findall(r"WROTE|NO-WRITE [A-Za-z ]*", reports)
+    assert said and "WROTE" not in said, f"the program said {said}: {attacked.stderr.decode(errors='replace')[-800:]}"
+    assert kept[0].read_bytes() == before, "the program rewrote a kept verdict"
+    ta = TA(work)  # a case added after the deadline: mallory is graded again, through the cache
+    os.chmod(ta.dir, 0o700)  # as a TA keeps it at level 3
+    again, _ = private_tree.run(["--batch", klass, "--out", out, *k, "--cases", ta.dir], jail)
+    assert again.returncode == 0, again.stderr.decode(errors="replace")[-1500:]
+    results = json.loads((out / "mallory" / "results.json").read_text())
+    assert [t["status"] for t in results["tests"] if t["name"].startswith("us.high_bytes:")] == ["failed"]
 
 
 @needs_root
