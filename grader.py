@@ -594,9 +594,7 @@ class Grading:
             entry = self.cache.lookup(program)
             if entry is not None:
                 b = {"ok": entry.build["ok"], "binary": os.path.join(self.work, program),
-                     "messages": entry.build["messages"]}
-                if b["ok"]:
-                    entry.binary(b["binary"])
+                     "messages": entry.build["messages"]}  # the binary is copied out only to run
             else:
                 b = compile_program(self.submission, program, self.work, self.isolation, self.hide, True)
                 deps = b.pop("deps", None)
@@ -611,8 +609,12 @@ class Grading:
                 return {cid: not_built(cid, program, b) for cid in ids}
             known = entry.verdicts(ids) if entry is not None else {}
             todo = [cid for cid in ids if cid not in known]
-            fresh = run_probe(b["binary"], self.peers, self.files, self.expected, todo, self.isolation,
-                              self.hide) if todo else {}
+            fresh = {}
+            if todo:
+                if not os.path.exists(b["binary"]):
+                    entry.binary(b["binary"])
+                fresh = run_probe(b["binary"], self.peers, self.files, self.expected, todo, self.isolation,
+                                  self.hide)
             if entry is not None:
                 entry.keep(fresh)
             stats.add(reused=len(known), ran=len(todo))
