@@ -471,6 +471,12 @@ def oracle(files, assignment=None):
         sources = load_assignment(assignment).references(PROGRAMS)
     except assignments.AssignmentError as e:
         raise GraderError(str(e))
+    # The probe validates the case files in full (points, category, texts) whenever it runs;
+    # recorded and kept observations mean it may not run at all: validate them here.
+    check = subprocess.run([probe_path(), "--check", *files], capture_output=True, text=True, timeout=60,
+                           stdin=subprocess.DEVNULL)
+    if check.returncode != 0:
+        raise GraderError((check.stderr.strip().splitlines() or [f"probe --check exit {check.returncode}"])[0])
     h = hashlib.sha256()
     for name, f in [("probe", probe_path())] + sorted(sources.items()):
         with open(f, "rb") as fh:

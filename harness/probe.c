@@ -2,6 +2,7 @@
 
    probe --bin PROGRAM --peers REFERENCE_DIR [--program NAME] [--expected FILE]
          [--id CASE_ID ...] [--isolation auto|1|2|3|4] [--hide PATH ...] CASE_FILE...
+   probe --check CASE_FILE...
 
    --isolation: auto (default) takes the strongest level the machine allows
    (see isolate.h); a number asks for exactly that level. --hide: a path the
@@ -11,6 +12,9 @@
    peers are copied into the box first, the peers where only their own uid
    can reach them. The arguments are wiped from the probe's memory once read,
    so /proc/PID/cmdline shows no path.
+
+   --check only validates the case files (what grader.py does before it takes
+   recorded or kept observations instead of running anything).
 
    Exit 0 when every selected case ran (whatever its verdict), 2 on a usage
    error, a malformed case file or expectation file (one line on stderr). */
@@ -38,7 +42,7 @@ static void usage_exit(const char *msg)
 	fprintf(stderr, "probe: %s\n", msg);
 	fprintf(stderr, "usage: probe --bin PROGRAM --peers REFERENCE_DIR [--program NAME] "
 			"[--expected FILE] [--id CASE_ID ...] [--isolation auto|1|2|3|4] [--hide PATH ...] "
-			"CASE_FILE...\n");
+			"CASE_FILE...\n       probe --check CASE_FILE...\n");
 	exit(2);
 }
 
@@ -151,10 +155,11 @@ int main(int argc, char **argv)
 		{ "bin", required_argument, NULL, 'b' },      { "peers", required_argument, NULL, 'p' },
 		{ "program", required_argument, NULL, 'n' },  { "expected", required_argument, NULL, 'e' },
 		{ "id", required_argument, NULL, 'i' },       { "isolation", required_argument, NULL, 'I' },
-		{ "hide", required_argument, NULL, 'H' },     { NULL, 0, NULL, 0 },
+		{ "hide", required_argument, NULL, 'H' },     { "check", no_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
 	};
 	char *hide[32];
-	int nhide = 0, strongest = 1, exact = 0;
+	int nhide = 0, strongest = 1, exact = 0, check = 0;
 	const char *bin = NULL, *peers = NULL, *program = NULL, *expected_file = NULL;
 	json_t *ids = json_array();
 	int o;
@@ -164,6 +169,7 @@ int main(int argc, char **argv)
 		case 'p': peers = optarg; break;
 		case 'n': program = strdup(optarg); break;
 		case 'e': expected_file = optarg; break;
+		case 'c': check = 1; break;
 		case 'i': json_array_append_new(ids, json_string(optarg)); break;
 		case 'I':
 			if (isolation_parse_level(optarg, &strongest, &exact) < 0)
@@ -176,6 +182,19 @@ int main(int argc, char **argv)
 			break;
 		default: usage_exit("unknown option");
 		}
+	}
+	if (check) {
+		if (optind >= argc)
+			usage_exit("--check needs at least one case file");
+		char err[512];
+		json_t *cases = cases_load(argv + optind, argc - optind, err, sizeof err);
+		if (!cases) {
+			fprintf(stderr, "probe: %s\n", err);
+			return 2;
+		}
+		json_decref(cases);
+		json_decref(ids);
+		return 0;
 	}
 	if (!bin || !peers || optind >= argc)
 		usage_exit("--bin, --peers and at least one case file are required");

@@ -294,3 +294,18 @@ def test_files_past_the_compiles_bound_are_not_read(tmp_path):
     files, special = verdict_cache.scan_submission(str(sub))
     assert special.startswith("more than 8 MiB") and files["huge.h"].startswith("size 68719476736")
     assert files["tcp_client.c"].startswith("size 29")  # past the bound too (huge.h came first)
+
+
+def test_a_case_file_made_invalid_is_refused_though_nothing_needs_to_run(world, tmp_path):
+    """Points of 0 (or a category that is none of the three) record nothing new and run no case,
+    but the case file is still validated as the probe validates it: one line, exit 2."""
+    klass = tmp_path / "class"
+    shutil.copytree(ROOT / "reference", klass / "reference")
+    hidden = hidden_cases(tmp_path / "hidden", 4)
+    batch(klass, tmp_path / "out", "-k", HIDDEN_ID, "--cases", hidden)
+    path = hidden / "tcp_client_hidden.json"
+    path.write_text(path.read_text().replace('"points": 4', '"points": 0'))
+    for args in (["--batch", klass, "--out", tmp_path / "out"], [klass / "reference"]):
+        proc = run_grader(*args, "-k", HIDDEN_ID, "--cases", hidden)
+        assert proc.returncode == 2 and proc.stderr.strip().splitlines() == \
+            [f'grader: probe: {path}: case {HIDDEN_ID}: "points" must be a positive integer'], proc.stderr
