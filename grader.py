@@ -61,8 +61,6 @@ import subprocess
 import tempfile
 
 import assignments  # noqa: E402 -- small, and needed by the command line
-import verdict_cache  # noqa: E402 -- the batch's verdict cache; what a case's key leaves out
-import similarity  # noqa: E402 -- small too: the command line's default threshold
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 PROGRAMS = ["unix_d_server", "unix_d_send", "tcp_qq_srver", "tcp_client", "tcp_echo_serverSR"]
@@ -70,6 +68,7 @@ CFLAGS = ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-pipe", "-fdiagnostics-color
 COMPILE_TIMEOUT_S = 60
 MESSAGES_CAP = 64 * 1024  # bytes of compiler messages kept
 PROBE_TIMEOUT_S = 600  # a whole program's cases; each wait inside has its own deadline
+SIMILARITY_THRESHOLD = 40.0  # --similarity's default, percent: why 40, README "Similar submissions"
 
 
 class GraderError(Exception):
@@ -295,7 +294,7 @@ def parse_args(argv):
                          "(sim_c, the code every student was given discounted)")
     ap.add_argument("--similarity-threshold", metavar="PERCENT", type=float,
                     help=f"with --similarity: flag a pair from this score on "
-                         f"(default {similarity.DEFAULT_THRESHOLD:g})")
+                         f"(default {SIMILARITY_THRESHOLD:g})")
     ap.add_argument("--install-deps", action="store_true",
                     help="install the Debian/Ubuntu packages a grading needs (as root), then exit")
     ap.add_argument("--assignment", metavar="NAME|DIR",
@@ -354,7 +353,7 @@ def parse_args(argv):
                 ap.error(f"--shard {args.shard}: give K/N with 1 <= K <= N (e.g. 2/8)")
             args.shard = (int(k), int(n))
         if args.similarity_threshold is None:
-            args.similarity_threshold = similarity.DEFAULT_THRESHOLD
+            args.similarity_threshold = SIMILARITY_THRESHOLD
         elif not args.similarity:
             ap.error("--similarity-threshold goes with --similarity")
         elif not 0 < args.similarity_threshold <= 100:
@@ -399,6 +398,7 @@ if __name__ == "__main__":
 import pytest  # noqa: E402 -- after the builds have started
 
 import platforms  # noqa: E402
+import verdict_cache  # noqa: E402 -- what a case's key leaves out (the oracle is keyed as the batch's cache)
 from reports import (classroom_output_line, classroom_result, explain_text, failure_text,  # noqa: E402
                      gradescope_results, html_report, junit_xml, scores, text_report)
 
@@ -464,30 +464,31 @@ def run_probe(binary, peers, files, expected=None, ids=None, isolation="auto", h
     return verdicts
 
 
-def oracle(files, assignment=None):
+def oracle(files, cases, assignment=None):
     """The assignment's reference binaries and their recorded observations, cached by the
-    hash of everything they depend on. Returns (bin dir, expected.json path)."""
+    hash of everything they depend on (CASES: load_cases(FILES)). Returns (bin dir,
+    expected.json path)."""
     try:
         sources = load_assignment(assignment).references(PROGRAMS)
     except assignments.AssignmentError as e:
         raise GraderError(str(e))
-    # The probe validates the case files in full (points, category, texts) whenever it runs;
-    # recorded and kept observations mean it may not run at all: validate them here.
-    check = subprocess.run([probe_path(), "--check", *files], capture_output=True, text=True, timeout=60,
-                           stdin=subprocess.DEVNULL)
-    if check.returncode != 0:
-        raise GraderError((check.stderr.strip().splitlines() or [f"probe --check exit {check.returncode}"])[0])
     h = hashlib.sha256()
     for name, f in [("probe", probe_path())] + sorted(sources.items()):
         with open(f, "rb") as fh:
             h.update(name.encode() + b"\0" + hashlib.sha256(fh.read()).digest())
     # the cases as the probe reads them: a change of points or wording records nothing anew
     probed = [[c["program"], {k: v for k, v in c.items() if k not in verdict_cache.SCORING_FIELDS}]
-              for c in load_cases(files)]
+              for c in cases]
     h.update(verdict_cache.canonical(probed).encode())
     cache = os.path.join(build_dir(), "oracle", h.hexdigest()[:16])
     expected = os.path.join(cache, "expected.json")
     if os.path.isfile(expected):
+        # Recording had the probe validate the case files in full (points, category, texts);
+        # these are not in the key, and kept verdicts may leave it nothing to run: validate them.
+        check = subprocess.run([probe_path(), "--check", *files], capture_output=True, text=True, timeout=60,
+                               stdin=subprocess.DEVNULL)
+        if check.returncode != 0:
+            raise GraderError((check.stderr.strip().splitlines() or [f"probe --check exit {check.returncode}"])[0])
         return cache, expected
     os.makedirs(os.path.dirname(cache), exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=".tmp-", dir=os.path.dirname(cache))
@@ -673,7 +674,7 @@ def prepare(case_dirs, assignment=None):
     peers, expected)."""
     files = case_files(case_dirs, assignment)
     cases = load_cases(files)
-    peers, expected = oracle(files, assignment)
+    peers, expected = oracle(files, cases, assignment)
     return files, cases, peers, expected
 
 
@@ -839,7 +840,7 @@ def check_assignment(folder, isolation="auto"):
         raise GraderError(str(e))
     except (KeyError, TypeError) as e:
         raise GraderError(f"{folder}: malformed ({type(e).__name__}: {e})")
-    oracle(files, a)  # every case records on the references, or the first that does not says why
+    oracle(files, cases, a)  # every case records on the references, or the first that does not says why
     points = sum(c["points"] for c in cases)
     return f"{a.name}: ok: {len(cases)} cases, {points} points, every case recorded on its references"
 

@@ -37,7 +37,6 @@ import time
 from reports import printable
 
 INSTALL = "apt-get install -y similarity-tester"
-DEFAULT_THRESHOLD = 40.0  # percent; see README, "Similar submissions"
 MIN_RUN = 24              # tokens in a run two submissions share (sim_c's own default)
 GIVEN_MIN_RUN = 12        # tokens in a run tying a line to given code: shorter echoes count too
 MIN_SHARED = 50           # own tokens behind a flagged score
@@ -229,7 +228,7 @@ def score_pairs(names, counts, given, shared_runs, threshold):
     return flagged
 
 
-def compare(root, students, programs, given_code, threshold=DEFAULT_THRESHOLD, sim="sim_c", timeout=TIMEOUT_S):
+def compare(root, students, programs, given_code, threshold, sim="sim_c", timeout=TIMEOUT_S):
     """Compares the file PROGRAM.c of every folder of ROOT named in STUDENTS with every other,
     per program of PROGRAMS, discounting GIVEN_CODE ({program: [trusted file]}). A Result;
     its error says in one line why sim_c could not (never raises for sim_c's faults)."""

@@ -20,6 +20,7 @@ from conftest import ROOT, run_grader
 sys.path.insert(0, str(ROOT))
 import assignments  # noqa: E402
 import similarity  # noqa: E402
+from grader import SIMILARITY_THRESHOLD  # noqa: E402 -- --similarity's default
 
 PROGRAM = "tcp_echo_serverSR"
 SKELETON = ROOT / "student_template" / f"{PROGRAM}.c"
@@ -167,7 +168,8 @@ def section(summary, program):
 
 def scores(folder, names, given):
     """{(a, b): score} of every pair flagged at the default threshold, compared in-process."""
-    result = similarity.compare(str(folder), names, [PROGRAM], {PROGRAM: given}, sim=similarity.find_sim_c())
+    result = similarity.compare(str(folder), names, [PROGRAM], {PROGRAM: given}, SIMILARITY_THRESHOLD,
+                                sim=similarity.find_sim_c())
     assert result.error is None
     return {(p.a, p.b): p.score for p in result.pairs[PROGRAM]}
 
@@ -180,7 +182,7 @@ def test_independent_solutions_from_the_skeleton_and_the_lecture_are_not_flagged
     # what keeps alice ~ bob apart is the discount: without it they would be flagged
     given = assignments.resolve(None).given_code([PROGRAM])[PROGRAM]  # what the batch discounts
     assert given == [str(SKELETON), str(LECTURE)]
-    assert scores(klass, ["alice", "bob"], []).get(("alice", "bob"), 0) >= similarity.DEFAULT_THRESHOLD
+    assert scores(klass, ["alice", "bob"], []).get(("alice", "bob"), 0) >= SIMILARITY_THRESHOLD
     assert scores(klass, ["alice", "bob"], given) == {}
     # two students handing in the lecture's own code: everything shared, all of it given
     for name in ("lena", "leo"):
@@ -254,7 +256,8 @@ def test_a_symbolic_link_is_not_read_through(graded, klass, tmp_path):
         (tmp_path / name).mkdir()
     shutil.copy(klass / "dave" / "tcp_client.c", tmp_path / "dave")
     shutil.copy(os.path.realpath(klass / "mallory" / "tcp_client.c"), tmp_path / "mallory" / "tcp_client.c")
-    result = similarity.compare(str(tmp_path), ["dave", "mallory"], ["tcp_client"], {}, sim=similarity.find_sim_c())
+    result = similarity.compare(str(tmp_path), ["dave", "mallory"], ["tcp_client"], {}, SIMILARITY_THRESHOLD,
+                                sim=similarity.find_sim_c())
     assert [(p.a, p.b) for p in result.pairs["tcp_client"]] == [("dave", "mallory")]
 
 
@@ -335,8 +338,8 @@ def test_a_failing_sim_c_is_one_line_and_the_grades_stand(graded, klass, fake_si
 def test_a_hanging_or_flooding_sim_c_is_stopped(klass, fake_sim, monkeypatch, script, message):
     token = f"fake-sim-{os.getpid()}"
     monkeypatch.setattr(similarity, "OUTPUT_CAP", 1 << 20)
-    result = similarity.compare(str(klass), ["alice", "bob"], [PROGRAM], {}, sim=fake_sim(script.format(token=token)),
-                                timeout=1)
+    result = similarity.compare(str(klass), ["alice", "bob"], [PROGRAM], {}, SIMILARITY_THRESHOLD,
+                                sim=fake_sim(script.format(token=token)), timeout=1)
     assert result.error == message
     assert similarity.summary_lines(result) == [f"Similar pairs (sim_c, threshold 40%): not compared: {message} "
                                                 "(the grades stand)"]
