@@ -47,19 +47,25 @@ def write_atomic(path, text):
         raise
 
 
-def fingerprint(files, case_files, selected, inputs):
-    """sha256 over what a grading depends on: the submission's .c/.h files (FILES: names and
-    sha256, verdict_cache.scan_submission), the case files' bytes, the selected case ids, and
-    INPUTS (the probe, the references and what they did: references_key and expected.json).
-    Nothing in it names a path of this machine, so the shards of a class graded elsewhere
-    merge (docs/CLUSTER.md)."""
+def grading_key(case_files, selected, inputs):
+    """What every submission's grading in this batch shares: the case files' bytes, the
+    selected case ids, and INPUTS (the probe, the references and what they did:
+    references_key and expected.json). Nothing in it names a path of this machine, so the
+    shards of a class graded elsewhere merge (docs/CLUSTER.md)."""
     parts = []
-    for name, sha in sorted(files.items()):
-        parts += ["source", name, sha]
     for f in case_files:
         with open(f, "rb") as fh:
             parts += ["cases", os.path.basename(f), fh.read()]
     return verdict_cache.digest(*parts, "selected", "\n".join(selected), "inputs", inputs)
+
+
+def fingerprint(files, grading):
+    """sha256 over what a submission's grading depends on: its .c/.h files (FILES: names and
+    sha256, verdict_cache.scan_submission) and the batch's GRADING (grading_key)."""
+    parts = []
+    for name, sha in sorted(files.items()):
+        parts += ["source", name, sha]
+    return verdict_cache.digest(*parts, "grading", grading)
 
 
 def references_key(grader, assignment):
@@ -212,12 +218,11 @@ def run(args, grader):
     references = references_key(grader, args.assignment)
     with open(expected, "rb") as fh:
         recorded = fh.read()
-    inputs = verdict_cache.digest(references, recorded)
+    grading = grading_key(files, selected, verdict_cache.digest(references, recorded))
     store = None  # the verdict cache
     if use_cache:
         try:
-            toolchain = verdict_cache.toolchain_key(grader.probe_path(), grader.tool_path("compile"),
-                                                    grader.CFLAGS, args.isolation)
+            toolchain = verdict_cache.toolchain_key(references, args.isolation)
             store = verdict_cache.VerdictCache(cache_dir, toolchain, references, json.loads(recorded), cases)
         except OSError as e:
             raise grader.GraderError(f"--cache {cache_dir}: cannot use it ({e.strerror or e})")
@@ -227,7 +232,7 @@ def run(args, grader):
         dest = os.path.join(out, name)
         try:
             scans[name] = verdict_cache.scan_submission(os.path.join(root, name))
-            fp = fingerprint(scans[name][0], files, selected, inputs)
+            fp = fingerprint(scans[name][0], grading)
         except OSError as e:
             errors[name] = one_line(e, grader.GraderError)
             record_error(dest, errors[name])

@@ -129,14 +129,11 @@ def parse_deps(text):
     return deps
 
 
-def toolchain_key(probe, compile_tool, cflags, isolation):
-    """What every verdict of this machine depends on besides the sources and the case:
-    the probe and the compile tool (their bytes), gcc's version, the flags, the C
-    library programs run with, the kernel, and the isolation level asked for."""
-    parts = []
-    for path in (probe, compile_tool):
-        with open(path, "rb") as fh:
-            parts.append(sha256_bytes(fh.read()))
+def toolchain_key(references, isolation):
+    """What every build and verdict of this machine depends on besides the sources and the
+    case: REFERENCES (batch.references_key: the probe's and the compile tool's bytes, the
+    flags, the references' sources), gcc's version, the C library programs run with, the
+    kernel, and the isolation level asked for."""
     try:
         gcc = subprocess.run(["gcc", "-dumpfullversion", "-dumpmachine"], capture_output=True, text=True,
                              timeout=30).stdout
@@ -148,7 +145,7 @@ def toolchain_key(probe, compile_tool, cflags, isolation):
             with open(path, "rb") as fh:
                 libc = sha256_bytes(fh.read())
             break
-    return digest(VERSION, *parts, gcc, " ".join(cflags), libc, platform.release(), str(isolation))
+    return digest(VERSION, references, gcc, libc, platform.release(), str(isolation))
 
 
 class Stats:
